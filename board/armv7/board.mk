@@ -1,0 +1,1 @@
+BOARD_TOOLCHAIN := armv7
