@@ -20,7 +20,12 @@ HOST_ARCH := $(shell uname -m)
 HOST_TOOLCHAIN := $(patsubst armv7l,armv7,$(patsubst mips,mipsel,$(HOST_ARCH)))
 
 # Which build: one folder under generated/ each, so boards never clobber one another.
-ifneq ($(DEBUG),)
+ifneq ($(FUZZ),)
+  BUILD := fuzz
+  TOOLCHAIN := debug
+  CONFIG := generated/fuzz/.config
+  DEBUG := 1
+else ifneq ($(DEBUG),)
   BUILD := debug
   TOOLCHAIN := debug
   CONFIG := generated/debug/.config
@@ -42,7 +47,7 @@ CONF := generated/host-tools/conf
 
 # Goals that need no compiler for the target (and must not install or build one).
 CONFIG_GOALS := defconfig oldconfig olddefconfig allyesconfig allnoconfig savedefconfig menuconfig
-LIGHT_GOALS := clean distclean help size $(CONFIG_GOALS) check
+LIGHT_GOALS := clean distclean help size $(CONFIG_GOALS) check fuzz fuzz-run
 NEED_TOOLCHAIN := $(if $(MAKECMDGOALS),$(filter-out $(LIGHT_GOALS),$(MAKECMDGOALS)),all)
 
 # .config is make syntax: CONFIG_X=y.
@@ -59,7 +64,7 @@ INSTALL_GROUPS := build $(if $(filter debug,$(TOOLCHAIN)),debug) \
 $(B)/toolchain.mk: FORCE
 	$(Q)mkdir -p $(B)
 	$(Q)scripts/install-deps $(INSTALL_GROUPS) >&2
-	$(Q)set -e; mk=$$(scripts/deps $(TOOLCHAIN) | tail -n 1); \
+	$(Q)set -e; mk=$$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL scripts/deps $(TOOLCHAIN) | tail -n 1); \
 		{ echo "# from $$mk"; cat "$$mk"; } > $@.tmp; \
 		cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
@@ -68,7 +73,13 @@ CPPFLAGS := -D_GNU_SOURCE -Iinclude -I$(B) -Igenerated $(TC_CPPFLAGS)
 CFLAGS := -std=gnu11 -Wall -Wextra -Wno-sign-compare -fno-strict-aliasing $(TC_CFLAGS)
 LDFLAGS := $(TC_LDFLAGS)
 LDLIBS := $(TC_LDLIBS) $(if $(CONFIG_FEATURE_SYSTEM_LIBMNL),-lmnl)
-ifneq ($(DEBUG),)
+ifneq ($(FUZZ),)
+  # libFuzzer: every object instrumented for coverage; only the fuzzer binaries get its main.
+  TC_CC := clang
+  CFLAGS += -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined
+  LDFLAGS += -fsanitize=address,undefined
+else ifneq ($(DEBUG),)
   CFLAGS += -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
   LDFLAGS += -fsanitize=address,undefined
@@ -92,7 +103,10 @@ UNIT_SRCS := $(filter-out tests/unit/unit.c,$(sort $(wildcard tests/unit/*.c)))
 APPLET_OBJS := $(APPLET_SRCS:%.c=$(B)/obj/%.o)
 LIBBB_OBJS := $(LIBBB_SRCS:%.c=$(B)/obj/%.o)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
-ALL_OBJS := $(APPLET_OBJS) $(LIBBB_OBJS) $(UNIT_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/tests/unit/unit.o
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/tests/fuzz/%)
+ALL_OBJS := $(APPLET_OBJS) $(LIBBB_OBJS) $(UNIT_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/tests/unit/unit.o \
+	$(FUZZ_SRCS:%.c=$(B)/obj/%.o)
 
 GEN_HEADERS := generated/applets.h generated/flags.h $(B)/autoconf.h $(B)/build_info.h
 
@@ -119,7 +133,7 @@ KCONF = KCONFIG_CONFIG=$(CONFIG) $(CONF)
 # The debug build takes the host .config and forces the system-libmnl path and clean-up on.
 $(CONFIG): | $(CONF) generated/Config.applets.in
 	$(Q)mkdir -p $(dir $@)
-ifneq ($(DEBUG),)
+ifneq ($(DEBUG)$(FUZZ),)
 	$(Q){ if [ -f .config ]; then grep -v -e FEATURE_SYSTEM_LIBMNL -e FEATURE_CLEAN_UP .config; \
 		else cat board/$(HOST_TOOLCHAIN)/defconfig; fi; \
 		echo CONFIG_FEATURE_SYSTEM_LIBMNL=y; echo CONFIG_FEATURE_CLEAN_UP=y; } > $@
@@ -178,6 +192,29 @@ $(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(B)/obj/tests/unit/unit.o $(B)/libbb
 .PHONY: unit
 unit: $(UNIT_BINS)
 
+$(B)/tests/fuzz/%: $(B)/obj/tests/fuzz/%.o $(B)/libbb.a
+	$(call say,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(TC_CC) $(CFLAGS) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+# `make fuzz` builds the libFuzzer targets of tests/fuzz/ (clang); `make fuzz-run` runs each
+# for FUZZ_SECONDS on a scratch copy of its seed corpus (tests/fuzz/corpus/NAME/).
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz fuzz-run fuzzers fuzzers-run
+fuzz:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 fuzzers
+fuzz-run:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 fuzzers-run
+fuzzers: $(FUZZ_BINS)
+fuzzers-run: $(FUZZ_BINS)
+	$(Q)set -e; for f in $(FUZZ_BINS); do n=$$(basename $$f); c=$(B)/corpus/$$n; \
+		rm -rf $$c; mkdir -p $$c; cp -r tests/fuzz/corpus/$$n/. $$c/ 2>/dev/null || true; \
+		echo "fuzz $$n: $(FUZZ_SECONDS) s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$c 2>$(B)/fuzz-$$n.log || \
+		{ tail -n 40 $(B)/fuzz-$$n.log; echo "FAIL: fuzz $$n"; exit 1; }; \
+		grep -E 'stat::number_of_executed_units' $(B)/fuzz-$$n.log | sed 's/^/  /'; \
+		echo "PASS: fuzz $$n ($(FUZZ_SECONDS) s, no crash)"; done
+
 -include $(ALL_OBJS:.o=.d)
 
 # ---- configuration ----
@@ -216,7 +253,7 @@ distclean: clean
 
 help:
 	@sed -n '1,/^VERSION/p' Makefile | sed '$$d'
-	@echo "Other targets: $(CONFIG_GOALS) unit test size run clean distclean"
+	@echo "Other targets: $(CONFIG_GOALS) unit test fuzz fuzz-run size run clean distclean"
 
 # What tests/check-all needs to know about this build.
 .PHONY: print-test-env
