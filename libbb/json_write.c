@@ -36,8 +36,8 @@ static void open_(struct json_writer *w, char c)
 {
 	before_value(w);
 	sb_addc(w->out, c);
-	if (w->depth + 1 >= JSON_WRITER_MAX_DEPTH)
-		bb_die("internal error: JSON nested too deep");
+	if (w->depth >= JSON_WRITER_MAX_DEPTH)
+		bb_die("internal error: JSON nested deeper than %d", JSON_WRITER_MAX_DEPTH);
 	w->depth++;
 	w->has_items[w->depth] = false;
 }
@@ -74,8 +74,13 @@ void jw_array_end(struct json_writer *w)
 
 void jw_key(struct json_writer *w, const char *key)
 {
+	jw_key_len(w, key, strlen(key));
+}
+
+void jw_key_len(struct json_writer *w, const char *key, size_t len)
+{
 	before_value(w);
-	json_escape(w->out, key, strlen(key));
+	json_escape(w->out, key, len);
 	sb_adds(w->out, w->indent ? ": " : ":");
 	w->after_key = true;
 }

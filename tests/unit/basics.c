@@ -308,3 +308,17 @@ TEST(json_writer_pretty)
 	CHECK_STR(sb.buf, "[\n    {\n        \"Id\": \"x\",\n        \"L\": []\n    }\n]");
 	sb_release(&sb);
 }
+
+TEST(json_writer_full_depth)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+
+	jw_init(&w, &sb, 0);
+	for (int i = 0; i < JSON_WRITER_MAX_DEPTH; i++)
+		jw_array_begin(&w);
+	for (int i = 0; i < JSON_WRITER_MAX_DEPTH; i++)
+		jw_array_end(&w);
+	CHECK_INT(sb.len, 2 * JSON_WRITER_MAX_DEPTH);
+	sb_release(&sb);
+}
