@@ -54,8 +54,8 @@ static int run_applet(const struct applet *a, int argc, char **argv)
 
 static void list_applets(bool one_per_line)
 {
-	for (size_t i = 0; i < NUM_APPLETS; i++)
-		printf(one_per_line ? "%s\n" : "\t%s\n", applet_table[i].name);
+	for (const struct applet *a = applet_table; a->name; a++)
+		printf(one_per_line ? "%s\n" : "\t%s\n", a->name);
 }
 
 static int usage(void)
@@ -71,40 +71,42 @@ static int usage(void)
 	return 0;
 }
 
+/* One link DIR/NAME -> self. Returns 1 if it could not be made. */
+static int install_link(const char *self, const char *dir, const char *name)
+{
+	cleanup_free char *link = xasprintf("%s/%s", dir, name);
+	char old[4096];
+	ssize_t m;
+
+	if (symlink(self, link) == 0)
+		return 0;
+	if (errno != EEXIST) {
+		bb_warn_errno("symlink %s", link);
+		return 1;
+	}
+	/* Ours already: fine. Someone else's file: leave it, say so. */
+	m = readlink(link, old, sizeof(old) - 1);
+	if (m >= 0 && (size_t)m == strlen(self) && !memcmp(old, self, m))
+		return 0;
+	bb_warn("%s exists, not replaced", link);
+	return 1;
+}
+
 static int install_links(const char *dir)
 {
 	char self[4096];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	int made = 0, failed = 0;
+	int failed = 0;
 
 	if (n < 0)
 		bb_die_errno("can't find own binary via /proc/self/exe");
 	self[n] = '\0';
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		bb_die_errno("mkdir %s", dir);
-	for (size_t i = 0; i <= NUM_APPLETS; i++) {
-		const char *name = i < NUM_APPLETS ? applet_table[i].name : "docker";
-		char *link;
-
-		if (i == NUM_APPLETS && !docker_table[0].words)
-			break;
-		link = xasprintf("%s/%s", dir, name);
-		if (symlink(self, link) == 0) {
-			made++;
-		} else if (errno == EEXIST) {
-			char old[4096];
-			ssize_t m = readlink(link, old, sizeof(old) - 1);
-			/* Ours already: fine. Someone else's file: leave it, say so. */
-			if (m < 0 || (size_t)m != strlen(self) || memcmp(old, self, m)) {
-				bb_warn("%s exists, not replaced", link);
-				failed++;
-			}
-		} else {
-			bb_warn_errno("symlink %s", link);
-			failed++;
-		}
-		free(link);
-	}
+	for (const struct applet *a = applet_table; a->name; a++)
+		failed += install_link(self, dir, a->name);
+	if (docker_table[0].words)
+		failed += install_link(self, dir, "docker");
 	return failed ? 1 : 0;
 }
 
