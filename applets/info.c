@@ -218,14 +218,7 @@ static void print_json(const struct kernel_probe *kp, const struct item *it, siz
 	jw_object_begin(&w);
 	jw_key(&w, "Ocibox");
 	jw_object_begin(&w);
-	jw_key(&w, "Version");
-	jw_string(&w, OCIBOX_VERSION);
-	jw_key(&w, "Os");
-	jw_string(&w, "linux");
-	jw_key(&w, "Arch");
-	jw_string(&w, platform_arch());
-	jw_key(&w, "Variant");
-	jw_string(&w, platform_variant());
+	jw_platform_fields(&w);
 	jw_object_end(&w);
 	json_kernel(&w, kp);
 	for (size_t i = 0; i < n; i++) {

@@ -26,14 +26,7 @@ static void version_json(const char *mbedtls, const char *kernel)
 
 	jw_init(&w, &sb, 0);
 	jw_object_begin(&w);
-	jw_key(&w, "Version");
-	jw_string(&w, OCIBOX_VERSION);
-	jw_key(&w, "Os");
-	jw_string(&w, "linux");
-	jw_key(&w, "Arch");
-	jw_string(&w, platform_arch());
-	jw_key(&w, "Variant");
-	jw_string(&w, platform_variant());
+	jw_platform_fields(&w);
 	jw_key(&w, "Board");
 	jw_string(&w, OCIBOX_BOARD);
 	jw_key(&w, "Target");

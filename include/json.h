@@ -33,6 +33,11 @@ void jw_bool(struct json_writer *w, bool v);
 void jw_null(struct json_writer *w);
 void jw_raw(struct json_writer *w, const char *number_text); /* a number kept as text */
 void json_escape(struct strbuf *out, const char *s, size_t len); /* "..." with quotes */
+/* Length of the valid UTF-8 sequence at s (1..4 bytes), 0 if it is not one: bad lead or
+ * continuation byte, overlong form, UTF-16 surrogate, beyond U+10FFFF, or cut short. */
+size_t utf8_seq_len(const unsigned char *s, size_t n);
+/* The build's identity: "Version", "Os", "Arch", "Variant" keys (libbb/platform.c). */
+void jw_platform_fields(struct json_writer *w);
 
 /* ---- parser and tree (libbb/json.c) ----
  * A strict RFC 8259 parser: the whole input must be valid UTF-8, \u escapes must pair

@@ -63,40 +63,12 @@ static int out_of_memory(struct parser *p)
 	return err_set(p->err, ENOMEM, "offset %zu: parsing JSON", p->pos);
 }
 
-/* Length of the valid UTF-8 sequence at s (2..4 bytes), 0 if it is not one: bad lead or
- * continuation byte, overlong form, UTF-16 surrogate, beyond U+10FFFF, or cut short. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned c = s[0], cp;
-	size_t len;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return len;
-}
-
 /* What is at off was not what the grammar wanted. */
 static int expected(struct parser *p, size_t off, const char *what)
 {
 	if (off >= p->len)
 		return fail(p, p->len, "unexpected end of input");
-	if (p->s[off] >= 0x80 && !utf8_seq(p->s + off, p->len - off))
+	if (p->s[off] >= 0x80 && !utf8_seq_len(p->s + off, p->len - off))
 		return fail(p, off, "invalid UTF-8");
 	return fail(p, off, "expected %s", what);
 }
@@ -246,7 +218,7 @@ static int decode(struct parser *p, size_t i, size_t end, char *d, size_t *len, 
 		} else if (c < 0x20) {
 			return fail(p, i, "control character 0x%02x in string", c);
 		} else if (c >= 0x80) {
-			if (!(n = utf8_seq(s + i, end - i)))
+			if (!(n = utf8_seq_len(s + i, end - i)))
 				return fail(p, i, "invalid UTF-8");
 			memcpy(d + o, s + i, n);
 			o += n;

@@ -87,7 +87,7 @@ void jw_key_len(struct json_writer *w, const char *key, size_t len)
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid (overlong, surrogate, >U+10FFFF,
  * truncated). */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t utf8_seq_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0], cp;
 	size_t len;
@@ -145,7 +145,7 @@ void json_escape(struct strbuf *out, const char *str, size_t n)
 			i++;
 			continue;
 		}
-		len = utf8_len(s + i, n - i);
+		len = utf8_seq_len(s + i, n - i);
 		if (len) {
 			sb_add(out, s + i, len);
 			i += len;

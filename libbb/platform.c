@@ -1,5 +1,7 @@
 /* This binary's platform in OCI terms (GOARCH names), for `version`, `info` and image choice. */
 #include "libbb.h"
+#include "build_info.h"
+#include "json.h"
 
 const char *platform_arch(void)
 {
@@ -38,4 +40,16 @@ const char *platform_variant(void)
 #else
 	return "";
 #endif
+}
+
+void jw_platform_fields(struct json_writer *w)
+{
+	jw_key(w, "Version");
+	jw_string(w, OCIBOX_VERSION);
+	jw_key(w, "Os");
+	jw_string(w, "linux");
+	jw_key(w, "Arch");
+	jw_string(w, platform_arch());
+	jw_key(w, "Variant");
+	jw_string(w, platform_variant());
 }
