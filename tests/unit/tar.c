@@ -1459,13 +1459,18 @@ TEST(hundred_thousand_entries)
 	w1 = now(CLOCK_MONOTONIC);
 	t2 = now(CLOCK_PROCESS_CPUTIME_ID);
 	CHECK_INT(x.rc, 0);
+	{
+		size_t lines = 0;
+		for (const char *p = listing; p && *p; p++)
+			lines += *p == '\n';
+		CHECK_INT(lines, 100 * 1001);
+	}
+	CHECK(exists("root/dir000/file0000"));
+	CHECK(exists("root/dir050/file0500"));
 	CHECK(exists("root/dir099/file0999"));
+	/* For information only: timings belong in scripts/bench-*, not in assertions. */
 	printf("    100,000 entries: list %.2f s cpu, extract %.2f s cpu, %.2f s wall (%s)\n",
 	       t1 - t0, t2 - t1, w1 - w0, path_have_openat2() ? "openat2" : "walk");
-	/* CPU time, as the machine may be shared: a second or two natively; qemu-user emulates
-	 * every syscall, so it gets ten times that */
-	CHECK(t1 - t0 < 10);
-	CHECK(t2 - t1 < 30);
 	xres_free(&x);
 	sb_release(&ar);
 }
