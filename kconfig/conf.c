@@ -3,6 +3,12 @@
  * uses. Usage: conf MODE Kconfig-file; see usage() for the modes. The .config read and
  * written is $KCONFIG_CONFIG (default .config); $KCONFIG_AUTOHEADER, if set, also gets a C
  * header with CONFIG_/ENABLE_/IF_/IF_NOT_ macros for every symbol.
+ *
+ * Where it knowingly differs from kconfig-conf 4.11 (tests/kconfig.test checks the rest):
+ * a dependency loop is fatal (exit 1); no modules (m reads as y); defconfig_list is ignored,
+ * so --defconfig needs a file; oldconfig's "?" help is shorter; an int/hex question with no
+ * valid default at end of input fails instead of looping; an unterminated string is an error;
+ * the header refuses a tree with both FOO and NOT_FOO (both would define IF_NOT_FOO).
  */
 #include <ctype.h>
 #include <stdlib.h>
