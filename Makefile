@@ -64,7 +64,7 @@ INSTALL_GROUPS := build $(if $(filter debug,$(TOOLCHAIN)),debug) \
 $(B)/toolchain.mk: FORCE
 	$(Q)mkdir -p $(B)
 	$(Q)scripts/install-deps $(INSTALL_GROUPS) >&2
-	$(Q)set -e; mk=$$(env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL scripts/deps $(TOOLCHAIN) | tail -n 1); \
+	$(Q)set -e; mk=$$(scripts/deps $(TOOLCHAIN) | tail -n 1); \
 		{ echo "# from $$mk"; cat "$$mk"; } > $@.tmp; \
 		cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 

@@ -872,10 +872,10 @@ static int fill(struct inflate *z, struct error **err)
 	return account(z, err);
 }
 
-ssize_t inflate_next(struct inflate *z, const void **data, struct error **err)
-{
-	size_t n;
 
+/* Decodes until output is waiting: returns how much, 0 at the end, or a negative error. */
+static ssize_t wait_output(struct inflate *z, struct error **err)
+{
 	while (z->rpos == z->wpos) {
 		int r;
 
@@ -884,29 +884,31 @@ ssize_t inflate_next(struct inflate *z, const void **data, struct error **err)
 		if ((r = fill(z, err)) < 0)
 			return r;
 	}
-	n = z->wpos - z->rpos;
-	*data = z->rpos;
-	z->rpos = z->wpos;
-	return (ssize_t)n;
+	return (ssize_t)(z->wpos - z->rpos);
+}
+
+ssize_t inflate_next(struct inflate *z, const void **data, struct error **err)
+{
+	ssize_t n = wait_output(z, err);
+
+	if (n > 0) {
+		*data = z->rpos;
+		z->rpos = z->wpos;
+	}
+	return n;
 }
 
 ssize_t inflate_read(struct inflate *z, void *buf, size_t len, struct error **err)
 {
-	size_t n;
+	ssize_t n = wait_output(z, err);
 
-	while (z->rpos == z->wpos) {
-		int r;
-
-		if (z->state == ST_DONE)
-			return 0;
-		if ((r = fill(z, err)) < 0)
-			return r;
-	}
-	n = z->wpos - z->rpos;
-	n = n < len ? n : len;
+	if (n <= 0)
+		return n;
+	if ((size_t)n > len)
+		n = (ssize_t)len;
 	memcpy(buf, z->rpos, n);
 	z->rpos += n;
-	return (ssize_t)n;
+	return n;
 }
 
 struct inflate *inflate_new(inflate_reader_fn *read, void *ctx, unsigned flags)
