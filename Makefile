@@ -232,7 +232,7 @@ menuconfig: $(CONF) generated/Config.applets.in
 # ---- the two commands of the README ----
 .PHONY: check test run size clean distclean help
 check:
-	$(Q)scripts/install-deps build cross debug test >&2
+	$(Q)scripts/install-deps build cross debug test peers vm >&2
 	$(Q)tests/check-all $(if $(BOARD),$(BOARD))
 
 # Run the tests against what is built, installing nothing.
