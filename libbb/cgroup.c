@@ -268,11 +268,18 @@ static char *own_cgroup(const char *self, const struct cg_hier *h, const char *r
 	return xstrdup("/");
 }
 
+#define PROC_CGROUP_INIT_INO 0xEFFFFFFBU /* the initial cgroup namespace (include/linux/proc_ns.h) */
+
 bool cg_self_at_root(const struct cg_hier *h)
 {
-	cleanup_free char *self = read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 20, NULL);
-	cleanup_free char *own = own_cgroup(self, h, "/");
+	cleanup_free char *self = NULL, *own = NULL;
+	struct stat st;
 
+	/* at the root of the initial namespace a fresh mount shows every cgroup of the host */
+	if (stat("/proc/self/ns/cgroup", &st) < 0 || st.st_ino == PROC_CGROUP_INIT_INO)
+		return false;
+	self = read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 20, NULL);
+	own = own_cgroup(self, h, "/");
 	return STREQ(own, "/");
 }
 

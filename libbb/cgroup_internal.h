@@ -118,8 +118,8 @@ struct cgroup {
 };
 
 const char *cg_v1_dir(const struct cgroup *cg, const char *ctrl); /* NULL: not mounted */
-/* Whether /proc/self/cgroup puts us at the root of H: the host's root, or our cgroup namespace's
- * (then a fresh mount of H shows our own cgroup as its root). */
+/* Whether we are at the root of a cgroup namespace of our own in H, so that a fresh mount of H
+ * shows our own cgroup as its root. */
 bool cg_self_at_root(const struct cg_hier *h);
 const char *cg_v2_dir(const struct cgroup *cg); /* v2, or the unified hierarchy; NULL if none */
 

@@ -909,7 +909,7 @@ TEST(stats_json_has_runc_keys)
 	CHECK(json_get(json_get(j, "memory"), "kernel") != NULL);
 	CHECK(json_get(json_get(j, "memory"), "raw") != NULL);
 	CHECK(json_get_u64(json_get(j, "pids"), "current", &v));
-	CHECK_INT(v, 1);
+	CHECK(v >= 1); /* tasks, not processes: qemu-user gives the child a thread of its own */
 	CHECK(json_get_u64(json_get(j, "pids"), "limit", &v));
 	CHECK_INT(v, 100);
 	CHECK(json_get(j, "blkio") && json_get(j, "blkio")->type == JSON_OBJECT);
@@ -953,30 +953,26 @@ TEST(rollback_bad_cpuset_leaves_nothing)
 	}
 }
 
-TEST(create_rolls_back_across_hierarchies)
+TEST(create_rolls_back_what_it_made)
 {
 	cleanup_err struct error *err = NULL;
 	struct cgroup *parent, *child;
-	char path[128];
-	const char *v2;
-	const char *ctrls[] = {"cpuset", "memory", "cpu", "pids", "devices", "freezer", "hugetlb"};
+	char path[128], p[4096];
+	const char *ctrls[] = {NULL,	  "cpuset",  "memory",  "cpu",
+			       "pids",	  "devices", "freezer", "hugetlb"};
+	int fd;
 
 	SKIP_UNLESS_ROOT();
-	if (cgroup_layout() != CGROUP_HYBRID)
-		unit_skip("needs the hybrid layout to make one hierarchy fail after the others");
+	if (cgroup_layout() != CGROUP_HYBRID && cgroup_layout() != CGROUP_V2)
+		unit_skip("needs a cgroup2 hierarchy (cgroup.max.depth) to make a mkdir fail");
 	if (!(parent = new_cg("")))
 		return;
-	v2 = cgroup_dir(parent, NULL);
-	/* the unified hierarchy refuses any child of parent; the v1 ones, made first, accept */
-	{
-		char p[4096];
-		int fd;
-
-		snprintf(p, sizeof(p), "%s/cgroup.max.depth", v2);
-		fd = open(p, O_WRONLY);
-		CHECK(fd >= 0 && write(fd, "0", 1) == 1);
-		close(fd);
-	}
+	/* cgroup2 lets parent/a be made and refuses parent/a/b: on hybrid the v1 hierarchies,
+	 * made first, have both by then */
+	snprintf(p, sizeof(p), "%s/cgroup.max.depth", cgroup_dir(parent, NULL));
+	fd = open(p, O_WRONLY);
+	CHECK(fd >= 0 && write(fd, "1", 1) == 1);
+	close(fd);
 	snprintf(path, sizeof(path), "%s/a/b", cgroup_relpath(parent));
 	child = cgroup_new(path, "id", &err);
 	CHECK(child != NULL);
@@ -984,7 +980,6 @@ TEST(create_rolls_back_across_hierarchies)
 	CHECK(err && strstr(err->msg, "mkdir") != NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(ctrls); i++) {
 		const char *d = cgroup_dir(parent, ctrls[i]);
-		char p[4096];
 
 		if (!d)
 			continue;
@@ -1011,6 +1006,7 @@ static int prog_load(const char *json)
 	if (fd < 0)
 		printf("    %s: %s\n", err->msg, strerror(err->errnum));
 	cgroup_resources_free(r);
+	errno = err ? err->errnum : 0;
 	return fd;
 }
 
@@ -1106,6 +1102,13 @@ TEST(device_filter_enforced_in_cgroup2)
 	CHECK_INT(opens_from_inside(cg), 0); /* nothing attached yet */
 	prog = prog_load("{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,"
 			 "\"access\":\"rw\"}]}");
+	if (prog < 0 && (errno == ENOSYS || errno == EPERM)) {
+		int e = errno;
+
+		close(cgfd);
+		destroy(cg);
+		unit_skip("bpf(BPF_PROG_LOAD) not available: %s", strerror(e));
+	}
 	CHECK(prog >= 0);
 	if (cgroup_devices_prog_attach(cgfd, prog, &err) < 0) {
 		int e = err->errnum;
@@ -1274,6 +1277,33 @@ TEST(v2_limits_mapped_like_runc)
 		CHECK(str_has_prefix(c, "max "));
 		CHECK_STR(p, "max");
 		CHECK_STR(h, "49999872"); /* page-aligned by the kernel */
+	}
+	if (has_file(d, "hugetlb.2MB.max")) {
+		CHECK_INT(apply(cg, "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}]}",
+				NULL), 0);
+		cleanup_free char *hl = line(d, "hugetlb.2MB.max");
+		CHECK_STR(hl, "4194304");
+	}
+	if (has_file(d, "cpuset.cpus")) {
+		cleanup_free char *msg = NULL;
+
+		CHECK_INT(apply(cg, "{\"cpu\":{\"cpus\":\"0\",\"mems\":\"0\"}}", NULL), 0);
+		cleanup_free char *cpus = line(d, "cpuset.cpus");
+		CHECK_STR(cpus, "0");
+		CHECK(apply(cg, "{\"cpu\":{\"cpus\":\"999\"}}", &msg) < 0);
+		CHECK_STR(msg, "cgroup: cpuset.cpus: write 999");
+	}
+	{ /* memory+swap below memory is refused before the kernel sees it */
+		cleanup_free char *msg = NULL;
+
+		CHECK(apply(cg, "{\"memory\":{\"limit\":67108864,\"swap\":4096}}", &msg) < 0);
+		CHECK(strstr(msg, "memory.swap.max") != NULL);
+	}
+	{ /* realtime and net_cls have no v2 files: refused, not ignored */
+		cleanup_free char *m1 = NULL, *m2 = NULL;
+
+		CHECK(apply(cg, "{\"cpu\":{\"realtimeRuntime\":1000}}", &m1) < 0);
+		CHECK(apply(cg, "{\"network\":{\"classID\":1}}", &m2) < 0);
 	}
 	reap(pid);
 	destroy(cg);
