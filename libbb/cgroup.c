@@ -14,8 +14,9 @@
 /* Mount options of a v1 cgroup mount that name no controller. */
 static bool v1_option(const char *opt, size_t len)
 {
-	static const char *const opts[] = {"rw",    "ro",		"none",		 "noprefix",
-					   "xattr", "clone_children", "cpuset_v2_mode", "favordynmods"};
+	static const char *const opts[] = {
+	    "rw",          "ro", "none", "noprefix", "xattr", "clone_children", "cpuset_v2_mode",
+	    "favordynmods"};
 
 	if (memchr(opt, '=', len))
 		return !(len > 5 && memcmp(opt, "name=", 5) == 0);
@@ -105,7 +106,8 @@ static size_t find_hierarchies(struct cg_hier **out, char ***roots, enum cgroup_
 		}
 		h = xreallocarray(h, n + 1, sizeof(*h));
 		*roots = xreallocarray(*roots, n + 1, sizeof(**roots));
-		h[n] = (struct cg_hier){.mnt = xstrdup(m[i].point), .ctrls = sb_steal(&ctrls), .v2 = is2};
+		h[n] = (struct cg_hier){
+		    .mnt = xstrdup(m[i].point), .ctrls = sb_steal(&ctrls), .v2 = is2};
 		(*roots)[n++] = xstrdup(m[i].root);
 		v1 |= real;
 		v2 |= is2;
@@ -144,9 +146,10 @@ enum cgroup_layout cgroup_layout(void)
 
 const char *cgroup_layout_name(enum cgroup_layout l)
 {
-	static const char *const names[] = {
-		[CGROUP_NONE] = "none", [CGROUP_V1] = "v1", [CGROUP_HYBRID] = "hybrid",
-		[CGROUP_V2] = "v2"};
+	static const char *const names[] = {[CGROUP_NONE] = "none",
+	                                    [CGROUP_V1] = "v1",
+	                                    [CGROUP_HYBRID] = "hybrid",
+	                                    [CGROUP_V2] = "v2"};
 
 	return l < ARRAY_SIZE(names) ? names[l] : "none";
 }
@@ -161,7 +164,8 @@ static int add_components(struct strbuf *sb, const char *path, struct error **er
 		size_t n = strcspn(p, "/");
 
 		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return err_set(err, EINVAL, "cgroupsPath \"%s\": \"..\" is not allowed", path);
+			return err_set(err, EINVAL, "cgroupsPath \"%s\": \"..\" is not allowed",
+			               path);
 		if (n && !(n == 1 && p[0] == '.')) {
 			sb_addc(sb, '/');
 			sb_add(sb, p, n);
@@ -198,7 +202,7 @@ static int slice_path(struct strbuf *sb, const char *spec, struct error **err)
 
 	if (!c2 || strchr(c2 + 1, ':'))
 		return err_set(err, EINVAL, "cgroupsPath \"%s\": expected \"slice:prefix:name\"",
-			       spec);
+		               spec);
 	slice = xstrndup(spec, c1 - spec);
 	prefix = xstrndup(c1 + 1, c2 - c1 - 1);
 	name = c2 + 1;
@@ -268,7 +272,8 @@ static char *own_cgroup(const char *self, const struct cg_hier *h, const char *r
 	return xstrdup("/");
 }
 
-#define PROC_CGROUP_INIT_INO 0xEFFFFFFBU /* the initial cgroup namespace (include/linux/proc_ns.h) */
+#define PROC_CGROUP_INIT_INO                                                                       \
+	0xEFFFFFFBU /* the initial cgroup namespace (include/linux/proc_ns.h) */
 
 bool cg_self_at_root(const struct cg_hier *h)
 {
@@ -307,12 +312,13 @@ struct cgroup *cgroup_new(const char *cgroups_path, const char *id, struct error
 			continue;
 		}
 		/* runc: relative to our own cgroup on v1; to its parent on cgroup2, since our own
-		 * cgroup has processes and "no internal processes" would stop enabling controllers */
+		 * cgroup has processes and "no internal processes" would stop enabling controllers
+		 */
 		own = own_cgroup(self ? self : "", h, roots[i]);
 		if (h->v2 && (slash = strrchr(own, '/')))
 			*slash = '\0';
 		h->dir = xasprintf("%s%s%s/%s", h->mnt, *own == '/' || !*own ? "" : "/",
-				   STREQ(own, "/") ? "" : own, path);
+		                   STREQ(own, "/") ? "" : own, path);
 	}
 	free_roots(roots, cg->nh);
 	return cg;
@@ -467,7 +473,7 @@ int cgroup_apply(struct cgroup *cg, const struct cgroup_resources *r, struct err
 	case CGROUP_V1:
 		if (r->nunified)
 			return err_set(err, EINVAL,
-				       "cgroup: linux.resources.unified needs cgroup v2");
+			               "cgroup: linux.resources.unified needs cgroup v2");
 		return cgroup1_apply(cg, r, err);
 	default:
 		return err_set(err, ENOENT, "cgroup: no cgroup hierarchy is mounted");
@@ -495,8 +501,9 @@ int cgroup_freeze(struct cgroup *cg, bool frozen, struct error **err)
 		return cgroup1_freeze(d, frozen, err);
 	if (v2 && cg_exists(v2, "cgroup.freeze"))
 		return cgroup2_freeze(v2, frozen, err);
-	return err_set(err, ENOTSUP, "cgroup: no freezer (neither a freezer hierarchy nor "
-				     "cgroup.freeze)");
+	return err_set(err, ENOTSUP,
+	               "cgroup: no freezer (neither a freezer hierarchy nor "
+	               "cgroup.freeze)");
 }
 
 int cgroup_is_frozen(struct cgroup *cg)

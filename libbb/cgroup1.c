@@ -84,17 +84,19 @@ static int v1_memory(const char *dir, const struct cgroup_resources *r, struct e
 		const char *file;
 		bool if_exists; /* kernel memory accounting files come and go between kernels */
 	} plain[] = {
-		{CG_MEM_RESERVATION, "memory.soft_limit_in_bytes", false},
-		{CG_MEM_KERNEL, "memory.kmem.limit_in_bytes", true},
-		{CG_MEM_KERNEL_TCP, "memory.kmem.tcp.limit_in_bytes", true},
+	    {CG_MEM_RESERVATION, "memory.soft_limit_in_bytes", false},
+	    {CG_MEM_KERNEL, "memory.kmem.limit_in_bytes", true},
+	    {CG_MEM_KERNEL_TCP, "memory.kmem.tcp.limit_in_bytes", true},
 	};
 	long long limit = val(r, CG_MEM_LIMIT);
 	uint64_t usage, cur;
 
 	if (val(r, CG_MEM_CHECK_BEFORE_UPDATE) && limit > 0 &&
 	    cg_read_u64(dir, "memory.usage_in_bytes", &usage) == 0 && (uint64_t)limit < usage)
-		return err_set(err, EBUSY, "cgroup: memory.limit_in_bytes: %lld is below the "
-					   "current usage %llu", limit, (unsigned long long)usage);
+		return err_set(err, EBUSY,
+		               "cgroup: memory.limit_in_bytes: %lld is below the "
+		               "current usage %llu",
+		               limit, (unsigned long long)usage);
 	if (v1_memory_swap(dir, r, err) < 0)
 		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(plain); i++) {
@@ -124,8 +126,8 @@ static int v1_cpu(const char *dir, const struct cgroup_resources *r, struct erro
 	uint64_t got;
 
 	/* the runtime must fit the period at every step: period first */
-	if (val(r, CG_CPU_RT_PERIOD) && write_ll(dir, "cpu.rt_period_us", r->v[CG_CPU_RT_PERIOD],
-						  err) < 0)
+	if (val(r, CG_CPU_RT_PERIOD) &&
+	    write_ll(dir, "cpu.rt_period_us", r->v[CG_CPU_RT_PERIOD], err) < 0)
 		return -EINVAL;
 	if (val(r, CG_CPU_RT_RUNTIME) &&
 	    write_ll(dir, "cpu.rt_runtime_us", r->v[CG_CPU_RT_RUNTIME], err) < 0)
@@ -134,16 +136,19 @@ static int v1_cpu(const char *dir, const struct cgroup_resources *r, struct erro
 		if (write_ll(dir, "cpu.shares", r->v[CG_CPU_SHARES], err) < 0)
 			return -EINVAL;
 		/* the kernel clamps out-of-range shares silently; runc reports it, so do we */
-		if (cg_read_u64(dir, "cpu.shares", &got) == 0 && got != (uint64_t)r->v[CG_CPU_SHARES])
-			return err_set(err, EINVAL, "cgroup: cpu.shares: wrote %lld, the kernel keeps "
-						    "%llu", r->v[CG_CPU_SHARES],
-				       (unsigned long long)got);
+		if (cg_read_u64(dir, "cpu.shares", &got) == 0 &&
+		    got != (uint64_t)r->v[CG_CPU_SHARES])
+			return err_set(err, EINVAL,
+			               "cgroup: cpu.shares: wrote %lld, the kernel keeps "
+			               "%llu",
+			               r->v[CG_CPU_SHARES], (unsigned long long)got);
 	}
 	/* a shorter period can be refused until the quota shrinks with it: then retry after */
 	if (period && write_ll(dir, "cpu.cfs_period_us", period, quota ? NULL : err) < 0) {
 		if (!quota || errno != EINVAL)
-			return quota ? err_errno(err, "cgroup: cpu.cfs_period_us: write %lld", period)
-				     : -EINVAL;
+			return quota
+			           ? err_errno(err, "cgroup: cpu.cfs_period_us: write %lld", period)
+			           : -EINVAL;
 		period_pending = true;
 	}
 	if (quota) {
@@ -166,14 +171,14 @@ int cg_set_pids(const char *dir, const struct cgroup_resources *r, struct error 
 	if (!limit)
 		return 0;
 	return limit > 0 ? cg_writef(dir, "pids.max", err, "%lld", limit)
-			 : cg_write(dir, "pids.max", "max", err);
+	                 : cg_write(dir, "pids.max", "max", err);
 }
 
 static const char *const throttle_files[CG_NTHROTTLE] = {
-	[CG_THR_READ_BPS] = "blkio.throttle.read_bps_device",
-	[CG_THR_WRITE_BPS] = "blkio.throttle.write_bps_device",
-	[CG_THR_READ_IOPS] = "blkio.throttle.read_iops_device",
-	[CG_THR_WRITE_IOPS] = "blkio.throttle.write_iops_device",
+    [CG_THR_READ_BPS] = "blkio.throttle.read_bps_device",
+    [CG_THR_WRITE_BPS] = "blkio.throttle.write_bps_device",
+    [CG_THR_READ_IOPS] = "blkio.throttle.read_iops_device",
+    [CG_THR_WRITE_IOPS] = "blkio.throttle.write_iops_device",
 };
 
 static int v1_blkio(const char *dir, const struct cgroup_resources *r, struct error **err)
@@ -194,15 +199,16 @@ static int v1_blkio(const char *dir, const struct cgroup_resources *r, struct er
 		if (w->weight >= 0 &&
 		    cg_writef(dir, wdev, err, "%lld:%lld %lld", w->major, w->minor, w->weight) < 0)
 			return -EINVAL;
-		if (w->leaf_weight >= 0 && cg_writef(dir, "blkio.leaf_weight_device", err,
-						     "%lld:%lld %lld", w->major, w->minor,
-						     w->leaf_weight) < 0)
+		if (w->leaf_weight >= 0 &&
+		    cg_writef(dir, "blkio.leaf_weight_device", err, "%lld:%lld %lld", w->major,
+		              w->minor, w->leaf_weight) < 0)
 			return -EINVAL;
 	}
 	for (int t = 0; t < CG_NTHROTTLE; t++)
 		for (size_t i = 0; i < r->nthr[t]; i++)
-			if (cg_writef(dir, throttle_files[t], err, "%lld:%lld %llu", r->thr[t][i].major,
-				      r->thr[t][i].minor, r->thr[t][i].rate) < 0)
+			if (cg_writef(dir, throttle_files[t], err, "%lld:%lld %llu",
+			              r->thr[t][i].major, r->thr[t][i].minor,
+			              r->thr[t][i].rate) < 0)
 				return -EINVAL;
 	return 0;
 }
@@ -213,7 +219,8 @@ static int v1_hugetlb(const char *dir, const struct cgroup_resources *r, struct 
 		char file[64], rsvd[80];
 
 		snprintf(file, sizeof(file), "hugetlb.%s.limit_in_bytes", r->huge[i].page_size);
-		snprintf(rsvd, sizeof(rsvd), "hugetlb.%s.rsvd.limit_in_bytes", r->huge[i].page_size);
+		snprintf(rsvd, sizeof(rsvd), "hugetlb.%s.rsvd.limit_in_bytes",
+		         r->huge[i].page_size);
 		if (cg_writef(dir, file, err, "%llu", r->huge[i].limit) < 0)
 			return -EINVAL;
 		/* runc limits reservations too where the kernel counts them */
@@ -226,14 +233,14 @@ static int v1_hugetlb(const char *dir, const struct cgroup_resources *r, struct 
 static int v1_net_cls(const char *dir, const struct cgroup_resources *r, struct error **err)
 {
 	return val(r, CG_NET_CLASSID) ? write_ll(dir, "net_cls.classid", r->v[CG_NET_CLASSID], err)
-				      : 0;
+	                              : 0;
 }
 
 static int v1_net_prio(const char *dir, const struct cgroup_resources *r, struct error **err)
 {
 	for (size_t i = 0; i < r->nprio; i++)
 		if (cg_writef(dir, "net_prio.ifpriomap", err, "%s %u", r->prio[i].name,
-			      r->prio[i].prio) < 0)
+		              r->prio[i].prio) < 0)
 			return -EINVAL;
 	return 0;
 }
@@ -268,7 +275,8 @@ static bool want_devices(const struct cgroup_resources *r)
 }
 static bool want_memory(const struct cgroup_resources *r)
 {
-	return r->set & (((1u << (CG_MEM_CHECK_BEFORE_UPDATE + 1)) - 1) & ~((1u << CG_MEM_LIMIT) - 1));
+	return r->set &
+	       (((1u << (CG_MEM_CHECK_BEFORE_UPDATE + 1)) - 1) & ~((1u << CG_MEM_LIMIT) - 1));
 }
 static bool want_cpu(const struct cgroup_resources *r)
 {
@@ -308,11 +316,11 @@ static const struct {
 	bool (*wanted)(const struct cgroup_resources *r);
 	int (*set)(const char *dir, const struct cgroup_resources *r, struct error **err);
 } controllers[] = {
-	{"cpuset", want_cpuset, cg_set_cpuset},	{"devices", want_devices, v1_devices},
-	{"memory", want_memory, v1_memory},	{"cpu", want_cpu, v1_cpu},
-	{"pids", want_pids, cg_set_pids},		{"blkio", want_blkio, v1_blkio},
-	{"hugetlb", want_hugetlb, v1_hugetlb}, {"net_cls", want_net_cls, v1_net_cls},
-	{"net_prio", want_net_prio, v1_net_prio}, {"rdma", want_rdma, cg_set_rdma},
+    {"cpuset", want_cpuset, cg_set_cpuset},   {"devices", want_devices, v1_devices},
+    {"memory", want_memory, v1_memory},       {"cpu", want_cpu, v1_cpu},
+    {"pids", want_pids, cg_set_pids},         {"blkio", want_blkio, v1_blkio},
+    {"hugetlb", want_hugetlb, v1_hugetlb},    {"net_cls", want_net_cls, v1_net_cls},
+    {"net_prio", want_net_prio, v1_net_prio}, {"rdma", want_rdma, cg_set_rdma},
 };
 
 int cgroup1_apply(struct cgroup *cg, const struct cgroup_resources *r, struct error **err)
@@ -325,7 +333,7 @@ int cgroup1_apply(struct cgroup *cg, const struct cgroup_resources *r, struct er
 		/* a limit asked for and not enforceable is an error, not a silent no-op */
 		if (!(dir = cg_v1_dir(cg, controllers[i].ctrl)))
 			return err_set(err, ENOTSUP, "cgroup: %s: controller not mounted",
-				       controllers[i].ctrl);
+			               controllers[i].ctrl);
 		if (controllers[i].set(dir, r, err) < 0)
 			return -EINVAL;
 	}
@@ -406,10 +414,10 @@ static void mem_entry(const char *dir, const char *prefix, struct cg_mem_entry *
 		const char *suffix;
 		size_t off;
 	} files[] = {
-		{"usage_in_bytes", offsetof(struct cg_mem_entry, usage)},
-		{"max_usage_in_bytes", offsetof(struct cg_mem_entry, max)},
-		{"failcnt", offsetof(struct cg_mem_entry, failcnt)},
-		{"limit_in_bytes", offsetof(struct cg_mem_entry, limit)},
+	    {"usage_in_bytes", offsetof(struct cg_mem_entry, usage)},
+	    {"max_usage_in_bytes", offsetof(struct cg_mem_entry, max)},
+	    {"failcnt", offsetof(struct cg_mem_entry, failcnt)},
+	    {"limit_in_bytes", offsetof(struct cg_mem_entry, limit)},
 	};
 	char file[64];
 
@@ -456,14 +464,14 @@ static void blkio_file(const char *dir, const char *file, struct cg_stats *s, in
 static void blkio_stats(const char *dir, struct cg_stats *s)
 {
 	static const char *const cfq[CG_IO_NLISTS] = {
-		[CG_IO_SERVICE_BYTES] = "blkio.io_service_bytes_recursive",
-		[CG_IO_SERVICED] = "blkio.io_serviced_recursive",
-		[CG_IO_QUEUED] = "blkio.io_queued_recursive",
-		[CG_IO_SERVICE_TIME] = "blkio.io_service_time_recursive",
-		[CG_IO_WAIT_TIME] = "blkio.io_wait_time_recursive",
-		[CG_IO_MERGED] = "blkio.io_merged_recursive",
-		[CG_IO_TIME] = "blkio.time_recursive",
-		[CG_IO_SECTORS] = "blkio.sectors_recursive",
+	    [CG_IO_SERVICE_BYTES] = "blkio.io_service_bytes_recursive",
+	    [CG_IO_SERVICED] = "blkio.io_serviced_recursive",
+	    [CG_IO_QUEUED] = "blkio.io_queued_recursive",
+	    [CG_IO_SERVICE_TIME] = "blkio.io_service_time_recursive",
+	    [CG_IO_WAIT_TIME] = "blkio.io_wait_time_recursive",
+	    [CG_IO_MERGED] = "blkio.io_merged_recursive",
+	    [CG_IO_TIME] = "blkio.time_recursive",
+	    [CG_IO_SECTORS] = "blkio.sectors_recursive",
 	};
 	const char *bytes = "blkio.throttle.io_service_bytes_recursive";
 	const char *ios = "blkio.throttle.io_serviced_recursive";

@@ -44,19 +44,23 @@ static int v2_memory(const char *dir, const struct cgroup_resources *r, struct e
 
 	if (val(r, CG_MEM_CHECK_BEFORE_UPDATE) && limit > 0 &&
 	    cg_read_u64(dir, "memory.current", &usage) == 0 && (uint64_t)limit < usage)
-		return err_set(err, EBUSY, "cgroup: memory.max: %lld is below the current usage %llu",
-			       limit, (unsigned long long)usage);
+		return err_set(err, EBUSY,
+		               "cgroup: memory.max: %lld is below the current usage %llu", limit,
+		               (unsigned long long)usage);
 	/* the spec's swap is memory+swap (v1's memsw); v2 limits swap alone */
 	if (limit == -1 && !swap)
 		swap_max = -1;
 	else if (swap == -1 || !swap)
 		swap_max = swap;
 	else if (limit <= 0)
-		return err_set(err, EINVAL, "cgroup: memory.swap.max: a swap limit needs a memory "
-					    "limit");
+		return err_set(err, EINVAL,
+		               "cgroup: memory.swap.max: a swap limit needs a memory "
+		               "limit");
 	else if (swap < limit)
-		return err_set(err, EINVAL, "cgroup: memory.swap.max: swap (memory+swap, %lld) is "
-					    "below the memory limit %lld", swap, limit);
+		return err_set(err, EINVAL,
+		               "cgroup: memory.swap.max: swap (memory+swap, %lld) is "
+		               "below the memory limit %lld",
+		               swap, limit);
 	else
 		swap_max = swap - limit;
 	/* swap equal to the limit means "no swap": 0, which a missing file already is */
@@ -76,10 +80,10 @@ static int v2_memory(const char *dir, const struct cgroup_resources *r, struct e
 static int v2_io(const char *dir, const struct cgroup_resources *r, struct error **err)
 {
 	static const char *const keys[CG_NTHROTTLE] = {
-		[CG_THR_READ_BPS] = "rbps",
-		[CG_THR_WRITE_BPS] = "wbps",
-		[CG_THR_READ_IOPS] = "riops",
-		[CG_THR_WRITE_IOPS] = "wiops",
+	    [CG_THR_READ_BPS] = "rbps",
+	    [CG_THR_WRITE_BPS] = "wbps",
+	    [CG_THR_READ_IOPS] = "riops",
+	    [CG_THR_WRITE_IOPS] = "wiops",
 	};
 	bool bfq = cg_exists(dir, "io.bfq.weight");
 	long long w = val(r, CG_BLKIO_WEIGHT);
@@ -92,12 +96,12 @@ static int v2_io(const char *dir, const struct cgroup_resources *r, struct error
 	for (size_t i = 0; bfq && i < r->nwdev; i++)
 		if (r->wdev[i].weight > 0 &&
 		    cg_writef(dir, "io.bfq.weight", err, "%lld:%lld %lld", r->wdev[i].major,
-			      r->wdev[i].minor, r->wdev[i].weight) < 0)
+		              r->wdev[i].minor, r->wdev[i].weight) < 0)
 			return -EINVAL;
 	for (int t = 0; t < CG_NTHROTTLE; t++)
 		for (size_t i = 0; i < r->nthr[t]; i++)
 			if (cg_writef(dir, "io.max", err, "%lld:%lld %s=%llu", r->thr[t][i].major,
-				      r->thr[t][i].minor, keys[t], r->thr[t][i].rate) < 0)
+			              r->thr[t][i].minor, keys[t], r->thr[t][i].rate) < 0)
 				return -EINVAL;
 	return 0;
 }
@@ -110,10 +114,11 @@ static int v2_cpu(const char *dir, const struct cgroup_resources *r, struct erro
 	int ret = 0;
 
 	if (val(r, CG_CPU_RT_RUNTIME) || val(r, CG_CPU_RT_PERIOD))
-		return err_set(err, ENOTSUP, "cgroup: cpu.rt_runtime_us: realtime limits need "
-					     "cgroup v1");
-	if (shares && cg_writef(dir, "cpu.weight", err, "%lld",
-				1 + ((shares - 2) * 9999) / 262142) < 0)
+		return err_set(err, ENOTSUP,
+		               "cgroup: cpu.rt_runtime_us: realtime limits need "
+		               "cgroup v1");
+	if (shares &&
+	    cg_writef(dir, "cpu.weight", err, "%lld", 1 + ((shares - 2) * 9999) / 262142) < 0)
 		return -EINVAL;
 	if (quota || period) {
 		if (quota > 0)
@@ -127,10 +132,11 @@ static int v2_cpu(const char *dir, const struct cgroup_resources *r, struct erro
 		if (ret < 0)
 			return ret;
 	}
-	if (val(r, CG_CPU_BURST) && cg_writef(dir, "cpu.max.burst", err, "%lld",
-					      r->v[CG_CPU_BURST]) < 0)
+	if (val(r, CG_CPU_BURST) &&
+	    cg_writef(dir, "cpu.max.burst", err, "%lld", r->v[CG_CPU_BURST]) < 0)
 		return -EINVAL;
-	if (cg_has(r, CG_CPU_IDLE) && cg_writef(dir, "cpu.idle", err, "%lld", r->v[CG_CPU_IDLE]) < 0)
+	if (cg_has(r, CG_CPU_IDLE) &&
+	    cg_writef(dir, "cpu.idle", err, "%lld", r->v[CG_CPU_IDLE]) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -160,8 +166,9 @@ static int v2_network(const char *dir, const struct cgroup_resources *r, struct 
 	(void)dir;
 	/* net_cls and net_prio have no v2 files: v2 leaves that to BPF on sockets */
 	if (val(r, CG_NET_CLASSID) || r->nprio)
-		return err_set(err, ENOTSUP, "cgroup: net_cls.classid: network limits need "
-					     "cgroup v1");
+		return err_set(err, ENOTSUP,
+		               "cgroup: net_cls.classid: network limits need "
+		               "cgroup v1");
 	return 0;
 }
 
@@ -171,7 +178,8 @@ int cgroup2_apply_unified(const char *dir, const struct cgroup_resources *r, str
 		const char *key = r->unified[i].key;
 
 		if (strchr(key, '/') || strstr(key, "..")) /* parse refused them; never trust */
-			return err_set(err, EINVAL, "cgroup: unified key \"%s\" is not a file", key);
+			return err_set(err, EINVAL, "cgroup: unified key \"%s\" is not a file",
+			               key);
 		if (cg_write(dir, key, r->unified[i].value, err) < 0)
 			return -EINVAL;
 	}
@@ -181,9 +189,9 @@ int cgroup2_apply_unified(const char *dir, const struct cgroup_resources *r, str
 int cgroup2_apply(const char *dir, const struct cgroup_resources *r, struct error **err)
 {
 	static int (*const setters[])(const char *, const struct cgroup_resources *,
-				      struct error **) = {
-		cg_set_pids,   v2_memory,  v2_io,	   v2_cpu,     v2_devices,
-		cg_set_cpuset, v2_hugetlb, cg_set_rdma, v2_network, cgroup2_apply_unified,
+	                              struct error **) = {
+	    cg_set_pids,   v2_memory,  v2_io,       v2_cpu,     v2_devices,
+	    cg_set_cpuset, v2_hugetlb, cg_set_rdma, v2_network, cgroup2_apply_unified,
 	};
 
 	if (!dir)
@@ -241,10 +249,10 @@ static void io_stats(const char *dir, struct cg_stats *s)
 		const char *key, *op;
 		int list;
 	} keys[] = {
-		{"rbytes", "Read", CG_IO_SERVICE_BYTES},
-		{"wbytes", "Write", CG_IO_SERVICE_BYTES},
-		{"rios", "Read", CG_IO_SERVICED},
-		{"wios", "Write", CG_IO_SERVICED},
+	    {"rbytes", "Read", CG_IO_SERVICE_BYTES},
+	    {"wbytes", "Write", CG_IO_SERVICE_BYTES},
+	    {"rios", "Read", CG_IO_SERVICED},
+	    {"wios", "Write", CG_IO_SERVICED},
 	};
 	cleanup_free char *text = cg_read(dir, "io.stat");
 

@@ -47,13 +47,14 @@ static void fold_rules(const struct cgroup_resources *r, struct dev_state *st)
 		} else if (e) {
 			e->access |= d->access;
 		} else {
-			st->ex[st->n++] = (struct dev_exception){d->type, d->major, d->minor, d->access};
+			st->ex[st->n++] =
+			    (struct dev_exception){d->type, d->major, d->minor, d->access};
 		}
 	}
 }
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), \
-					       .off = (o), .imm = (i)})
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 enum { R_TYPE = 3, R_ACCESS = 2, R_MAJOR = 4, R_MINOR = 5, R_TMP = 6 };
 
 /* One exception: a chain of "not this one? skip to the next" tests, then the verdict. The
@@ -67,14 +68,15 @@ static size_t emit_exception(struct bpf_insn *p, const struct dev_exception *e, 
 	if (e->type) {
 		jumps[nj++] = n;
 		p[n++] = INSN(BPF_JMP | BPF_JNE | BPF_K, R_TYPE, 0, 0,
-			      e->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+		              e->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
 	}
 	if (e->access != 7) {
 		p[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, R_TMP, R_ACCESS, 0, 0);
 		p[n++] = INSN(BPF_ALU64 | BPF_AND | BPF_K, R_TMP, 0, 0,
-			      default_allow ? (int)e->access : (int)(~e->access & 7));
+		              default_allow ? (int)e->access : (int)(~e->access & 7));
 		jumps[nj++] = n;
-		p[n++] = INSN(BPF_JMP | (default_allow ? BPF_JEQ : BPF_JNE) | BPF_K, R_TMP, 0, 0, 0);
+		p[n++] =
+		    INSN(BPF_JMP | (default_allow ? BPF_JEQ : BPF_JNE) | BPF_K, R_TMP, 0, 0, 0);
 	}
 	if (e->major >= 0) {
 		jumps[nj++] = n;
@@ -146,8 +148,10 @@ int cgroup_devices_prog_load(const struct cgroup_resources *r, struct error **er
 	if (fd >= 0)
 		return fd;
 	log[strcspn(log, "\n")] = '\0';
-	return err_errno(err, "cgroup: device filter: BPF_PROG_LOAD (%zu instructions; verifier: "
-			      "%s)", n, log);
+	return err_errno(err,
+	                 "cgroup: device filter: BPF_PROG_LOAD (%zu instructions; verifier: "
+	                 "%s)",
+	                 n, log);
 }
 
 /* Attached with BPF_F_ALLOW_MULTI, as runc and systemd do, so a nested manager can still attach
@@ -183,8 +187,8 @@ int cgroup_devices_prog_attach(int cgroup_fd, int prog_fd, struct error **err)
 		a.attach_bpf_fd = old;
 		a.attach_type = BPF_CGROUP_DEVICE;
 		if (sys_bpf(BPF_PROG_DETACH, &a) < 0 && errno != ENOENT)
-			return err_errno(err, "cgroup: device filter: BPF_PROG_DETACH of program %u",
-					 ids[i]);
+			return err_errno(
+			    err, "cgroup: device filter: BPF_PROG_DETACH of program %u", ids[i]);
 	}
 	return 0;
 }

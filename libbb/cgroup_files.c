@@ -115,8 +115,8 @@ char **cg_hugepage_sizes(const char *dir, const char *prefix, const char *suffix
 		size_t len = strlen(de->d_name), pl = strlen(prefix), sl = strlen(suffix);
 
 		if (len <= pl + sl || !str_has_prefix(de->d_name, prefix) ||
-		    !str_has_suffix(de->d_name, suffix) || strchr(de->d_name + pl, '.') !=
-		    de->d_name + len - sl)
+		    !str_has_suffix(de->d_name, suffix) ||
+		    strchr(de->d_name + pl, '.') != de->d_name + len - sl)
 			continue;
 		sizes = xreallocarray(sizes, *n + 1, sizeof(*sizes));
 		sizes[(*n)++] = xstrndup(de->d_name + pl, len - pl - sl);

@@ -103,10 +103,10 @@ static inline bool cg_has(const struct cgroup_resources *r, enum cg_field f)
 /* ---- one container's cgroup (libbb/cgroup.c) ---- */
 
 struct cg_hier {
-	char *mnt;      /* where the hierarchy is mounted */
-	char *ctrls;    /* "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
-	char *dir;      /* the container's cgroup: mnt + path */
-	char *made;     /* the shallowest directory cgroup_create made, for the rollback */
+	char *mnt;   /* where the hierarchy is mounted */
+	char *ctrls; /* "cpu,cpuacct", "name=systemd"; "" for cgroup2 */
+	char *dir;   /* the container's cgroup: mnt + path */
+	char *made;  /* the shallowest directory cgroup_create made, for the rollback */
 	bool v2;
 };
 
@@ -128,7 +128,7 @@ const char *cg_v2_dir(const struct cgroup *cg); /* v2, or the unified hierarchy;
 /* "cgroup: FILE: write VALUE: why", the file named as the kernel knows it. */
 int cg_write(const char *dir, const char *file, const char *value, struct error **err);
 int cg_writef(const char *dir, const char *file, struct error **err, const char *fmt, ...)
-	PRINTF(4, 5);
+    PRINTF(4, 5);
 bool cg_exists(const char *dir, const char *file);
 char *cg_read(const char *dir, const char *file); /* NULL with errno; trailing newline kept */
 int cg_read_u64(const char *dir, const char *file, uint64_t *out); /* "max": UINT64_MAX */

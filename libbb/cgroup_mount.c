@@ -8,20 +8,19 @@
 #include <sys/stat.h>
 
 static int mount_hierarchy(const struct cg_hier *h, const char *dst, unsigned long flags,
-			   struct error **err)
+                           struct error **err)
 {
 	cleanup_free char *data = NULL;
 
 	if (cg_self_at_root(h)) {
 		/* a hierarchy with only name=... must say it wants no controllers */
 		if (!h->v2)
-			data = xasprintf("%s%s", strchr(h->ctrls, '=') && !strchr(h->ctrls, ',')
-							 ? "none,"
-							 : "",
-					 h->ctrls);
+			data = xasprintf(
+			    "%s%s", strchr(h->ctrls, '=') && !strchr(h->ctrls, ',') ? "none," : "",
+			    h->ctrls);
 		if (mount("cgroup", dst, h->v2 ? "cgroup2" : "cgroup", flags, data) < 0)
 			return err_errno(err, "cgroup: mount %s on %s",
-					 h->v2 ? "cgroup2" : h->ctrls, dst);
+			                 h->v2 ? "cgroup2" : h->ctrls, dst);
 		return 0;
 	}
 	if (mount(h->dir, dst, NULL, MS_BIND, NULL) < 0)
@@ -34,7 +33,7 @@ static int mount_hierarchy(const struct cg_hier *h, const char *dst, unsigned lo
 
 /* "cpu,cpuacct" is mounted as such; "cpu" and "cpuacct" point at it, as on the host. */
 static int comount_links(const struct cg_hier *h, const char *target, const char *name,
-			 struct error **err)
+                         struct error **err)
 {
 	if (!strchr(h->ctrls, ','))
 		return 0;
@@ -50,7 +49,7 @@ static int comount_links(const struct cg_hier *h, const char *target, const char
 }
 
 static int mount_v1_tree(struct cgroup *cg, const char *target, unsigned long flags,
-			 struct error **err)
+                         struct error **err)
 {
 	for (size_t i = 0; i < cg->nh; i++) {
 		const struct cg_hier *h = &cg->h[i];
@@ -59,7 +58,8 @@ static int mount_v1_tree(struct cgroup *cg, const char *target, unsigned long fl
 
 		if (mkdir(dst, 0755) < 0 && errno != EEXIST)
 			return err_errno(err, "cgroup: mkdir %s", dst);
-		if (mount_hierarchy(h, dst, flags, err) < 0 || comount_links(h, target, name, err) < 0)
+		if (mount_hierarchy(h, dst, flags, err) < 0 ||
+		    comount_links(h, target, name, err) < 0)
 			return -EINVAL;
 	}
 	/* the tmpfs goes read-only last: the mount points had to be made in it first */

@@ -11,34 +11,34 @@ static const struct {
 	enum cg_kind kind;
 	long long lo, hi;
 } scalars[] = {
-	{"memory", "limit", CG_MEM_LIMIT, K_I64, -1, INT64_MAX},
-	{"memory", "reservation", CG_MEM_RESERVATION, K_I64, -1, INT64_MAX},
-	{"memory", "swap", CG_MEM_SWAP, K_I64, -1, INT64_MAX},
-	{"memory", "kernel", CG_MEM_KERNEL, K_I64, -1, INT64_MAX},
-	{"memory", "kernelTCP", CG_MEM_KERNEL_TCP, K_I64, -1, INT64_MAX},
-	/* runc refuses more than 100 before the kernel sees it; so do we */
-	{"memory", "swappiness", CG_MEM_SWAPPINESS, K_U64, 0, 100},
-	{"memory", "disableOOMKiller", CG_MEM_DISABLE_OOM, K_BOOL, 0, 1},
-	{"memory", "useHierarchy", CG_MEM_USE_HIERARCHY, K_BOOL, 0, 1},
-	{"memory", "checkBeforeUpdate", CG_MEM_CHECK_BEFORE_UPDATE, K_BOOL, 0, 1},
-	{"cpu", "shares", CG_CPU_SHARES, K_U64, 0, INT64_MAX},
-	{"cpu", "quota", CG_CPU_QUOTA, K_I64, INT64_MIN, INT64_MAX},
-	{"cpu", "burst", CG_CPU_BURST, K_U64, 0, INT64_MAX},
-	{"cpu", "period", CG_CPU_PERIOD, K_U64, 0, INT64_MAX},
-	{"cpu", "realtimeRuntime", CG_CPU_RT_RUNTIME, K_I64, INT64_MIN, INT64_MAX},
-	{"cpu", "realtimePeriod", CG_CPU_RT_PERIOD, K_U64, 0, INT64_MAX},
-	{"cpu", "idle", CG_CPU_IDLE, K_I64, INT64_MIN, INT64_MAX},
-	{"pids", "limit", CG_PIDS_LIMIT, K_I64, INT64_MIN, INT64_MAX},
-	{"blockIO", "weight", CG_BLKIO_WEIGHT, K_U64, 0, UINT16_MAX},
-	{"blockIO", "leafWeight", CG_BLKIO_LEAF_WEIGHT, K_U64, 0, UINT16_MAX},
-	{"network", "classID", CG_NET_CLASSID, K_U64, 0, UINT32_MAX},
+    {"memory", "limit", CG_MEM_LIMIT, K_I64, -1, INT64_MAX},
+    {"memory", "reservation", CG_MEM_RESERVATION, K_I64, -1, INT64_MAX},
+    {"memory", "swap", CG_MEM_SWAP, K_I64, -1, INT64_MAX},
+    {"memory", "kernel", CG_MEM_KERNEL, K_I64, -1, INT64_MAX},
+    {"memory", "kernelTCP", CG_MEM_KERNEL_TCP, K_I64, -1, INT64_MAX},
+    /* runc refuses more than 100 before the kernel sees it; so do we */
+    {"memory", "swappiness", CG_MEM_SWAPPINESS, K_U64, 0, 100},
+    {"memory", "disableOOMKiller", CG_MEM_DISABLE_OOM, K_BOOL, 0, 1},
+    {"memory", "useHierarchy", CG_MEM_USE_HIERARCHY, K_BOOL, 0, 1},
+    {"memory", "checkBeforeUpdate", CG_MEM_CHECK_BEFORE_UPDATE, K_BOOL, 0, 1},
+    {"cpu", "shares", CG_CPU_SHARES, K_U64, 0, INT64_MAX},
+    {"cpu", "quota", CG_CPU_QUOTA, K_I64, INT64_MIN, INT64_MAX},
+    {"cpu", "burst", CG_CPU_BURST, K_U64, 0, INT64_MAX},
+    {"cpu", "period", CG_CPU_PERIOD, K_U64, 0, INT64_MAX},
+    {"cpu", "realtimeRuntime", CG_CPU_RT_RUNTIME, K_I64, INT64_MIN, INT64_MAX},
+    {"cpu", "realtimePeriod", CG_CPU_RT_PERIOD, K_U64, 0, INT64_MAX},
+    {"cpu", "idle", CG_CPU_IDLE, K_I64, INT64_MIN, INT64_MAX},
+    {"pids", "limit", CG_PIDS_LIMIT, K_I64, INT64_MIN, INT64_MAX},
+    {"blockIO", "weight", CG_BLKIO_WEIGHT, K_U64, 0, UINT16_MAX},
+    {"blockIO", "leafWeight", CG_BLKIO_LEAF_WEIGHT, K_U64, 0, UINT16_MAX},
+    {"network", "classID", CG_NET_CLASSID, K_U64, 0, UINT32_MAX},
 };
 
 static const char *const throttle_keys[CG_NTHROTTLE] = {
-	[CG_THR_READ_BPS] = "throttleReadBpsDevice",
-	[CG_THR_WRITE_BPS] = "throttleWriteBpsDevice",
-	[CG_THR_READ_IOPS] = "throttleReadIOPSDevice",
-	[CG_THR_WRITE_IOPS] = "throttleWriteIOPSDevice",
+    [CG_THR_READ_BPS] = "throttleReadBpsDevice",
+    [CG_THR_WRITE_BPS] = "throttleWriteBpsDevice",
+    [CG_THR_READ_IOPS] = "throttleReadIOPSDevice",
+    [CG_THR_WRITE_IOPS] = "throttleWriteIOPSDevice",
 };
 
 static int bad(struct error **err, const char *where, const char *why)
@@ -48,7 +48,7 @@ static int bad(struct error **err, const char *where, const char *why)
 
 /* An integer member in [lo, hi]; absent or null leaves *out alone and returns 0. */
 static int get_int(const struct json *obj, const char *key, long long lo, long long hi,
-		   long long *out, const char *where, struct error **err)
+                   long long *out, const char *where, struct error **err)
 {
 	const struct json *j = json_get(obj, key);
 	int64_t i;
@@ -58,14 +58,14 @@ static int get_int(const struct json *obj, const char *key, long long lo, long l
 		return 0;
 	if (json_i64(j, &i)) {
 		if (i < lo || i > hi)
-			return err_set(err, ERANGE, "linux.resources.%s.%s: %lld out of range", where,
-				       key, (long long)i);
+			return err_set(err, ERANGE, "linux.resources.%s.%s: %lld out of range",
+			               where, key, (long long)i);
 		*out = i;
 		return 1;
 	}
 	if (json_u64(j, &u))
 		return err_set(err, ERANGE, "linux.resources.%s.%s: %llu out of range", where, key,
-			       (unsigned long long)u);
+		               (unsigned long long)u);
 	return err_set(err, EINVAL, "linux.resources.%s.%s: expected an integer", where, key);
 }
 
@@ -82,12 +82,13 @@ static int parse_scalars(struct cgroup_resources *r, const struct json *res, str
 			continue;
 		if (scalars[i].kind == K_BOOL) {
 			if (!json_get_bool(sec, scalars[i].key, &b))
-				return err_set(err, EINVAL, "linux.resources.%s.%s: expected a boolean",
-					       scalars[i].section, scalars[i].key);
+				return err_set(err, EINVAL,
+				               "linux.resources.%s.%s: expected a boolean",
+				               scalars[i].section, scalars[i].key);
 			v = b;
 		} else {
 			ret = get_int(sec, scalars[i].key, scalars[i].lo, scalars[i].hi, &v,
-				      scalars[i].section, err);
+			              scalars[i].section, err);
 			if (ret < 0)
 				return ret;
 		}
@@ -113,7 +114,7 @@ static int get_cpuset(const struct json *cpu, const char *key, char **out, struc
 }
 
 static const struct json *get_array(const struct json *obj, const char *key, const char *where,
-				    struct error **err, int *ret)
+                                    struct error **err, int *ret)
 {
 	const struct json *j = json_get(obj, key);
 
@@ -122,7 +123,7 @@ static const struct json *get_array(const struct json *obj, const char *key, con
 		return NULL;
 	if (j->type != JSON_ARRAY) {
 		*ret = err_set(err, EINVAL, "linux.resources.%s%s%s: expected an array", where,
-			       *where ? "." : "", key);
+		               *where ? "." : "", key);
 		return NULL;
 	}
 	return j;
@@ -173,14 +174,15 @@ static int parse_devices(struct cgroup_resources *r, const struct json *res, str
 }
 
 static int get_major_minor(const struct json *d, long long *major, long long *minor,
-			   const char *where, struct error **err)
+                           const char *where, struct error **err)
 {
 	*major = *minor = -1;
 	if (get_int(d, "major", 0, UINT32_MAX, major, where, err) < 0 ||
 	    get_int(d, "minor", 0, UINT32_MAX, minor, where, err) < 0)
 		return -EINVAL;
 	if (*major < 0 || *minor < 0)
-		return err_set(err, EINVAL, "linux.resources.%s: major and minor are required", where);
+		return err_set(err, EINVAL, "linux.resources.%s: major and minor are required",
+		               where);
 	return 0;
 }
 
@@ -199,9 +201,10 @@ static int parse_block_io(struct cgroup_resources *r, const struct json *res, st
 
 		w->weight = w->leaf_weight = -1;
 		if (get_major_minor(d, &w->major, &w->minor, "blockIO.weightDevice", err) < 0 ||
-		    get_int(d, "weight", 0, UINT16_MAX, &w->weight, "blockIO.weightDevice", err) < 0 ||
+		    get_int(d, "weight", 0, UINT16_MAX, &w->weight, "blockIO.weightDevice", err) <
+		        0 ||
 		    get_int(d, "leafWeight", 0, UINT16_MAX, &w->leaf_weight, "blockIO.weightDevice",
-			    err) < 0)
+		            err) < 0)
 			return -EINVAL;
 	}
 	for (int t = 0; t < CG_NTHROTTLE; t++) {
@@ -253,8 +256,8 @@ static int parse_hugepages(struct cgroup_resources *r, const struct json *res, s
 static int parse_network(struct cgroup_resources *r, const struct json *res, struct error **err)
 {
 	int ret;
-	const struct json *arr = get_array(json_get(res, "network"), "priorities", "network", err,
-					   &ret);
+	const struct json *arr =
+	    get_array(json_get(res, "network"), "priorities", "network", err, &ret);
 
 	if (ret < 0 || !arr)
 		return ret;
@@ -314,10 +317,11 @@ static int parse_unified(struct cgroup_resources *r, const struct json *res, str
 		/* the key names a file in the container's cgroup and nothing outside it */
 		if (strlen(m->key) != m->key_len || !m->key_len || strchr(m->key, '/') ||
 		    strstr(m->key, "..") || STREQ(m->key, "."))
-			return err_set(err, EINVAL, "linux.resources.unified: bad key \"%s\"", m->key);
+			return err_set(err, EINVAL, "linux.resources.unified: bad key \"%s\"",
+			               m->key);
 		if (!val || m->val.flags & JSON_HAS_NUL)
 			return err_set(err, EINVAL, "linux.resources.unified.%s: expected a string",
-				       m->key);
+			               m->key);
 		r->unified[r->nunified].key = xstrdup(m->key);
 		r->unified[r->nunified++].value = xstrdup(val);
 	}
@@ -327,9 +331,9 @@ static int parse_unified(struct cgroup_resources *r, const struct json *res, str
 struct cgroup_resources *cgroup_resources_parse(const struct json *res, struct error **err)
 {
 	static int (*const parsers[])(struct cgroup_resources *, const struct json *,
-				      struct error **) = {
-		parse_scalars, parse_devices, parse_block_io, parse_hugepages,
-		parse_network, parse_rdma,    parse_unified,
+	                              struct error **) = {
+	    parse_scalars, parse_devices, parse_block_io, parse_hugepages,
+	    parse_network, parse_rdma,    parse_unified,
 	};
 	struct cgroup_resources *r = xzalloc(sizeof(*r));
 	const struct json *cpu = json_get(res, "cpu");
@@ -341,7 +345,8 @@ struct cgroup_resources *cgroup_resources_parse(const struct json *res, struct e
 	for (size_t i = 0; i < ARRAY_SIZE(parsers); i++)
 		if (parsers[i](r, res, err) < 0)
 			goto fail;
-	if (get_cpuset(cpu, "cpus", &r->cpus, err) < 0 || get_cpuset(cpu, "mems", &r->mems, err) < 0)
+	if (get_cpuset(cpu, "cpus", &r->cpus, err) < 0 ||
+	    get_cpuset(cpu, "mems", &r->mems, err) < 0)
 		goto fail;
 	return r;
 fail:

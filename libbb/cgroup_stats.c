@@ -112,14 +112,14 @@ static void write_memory(struct json_writer *w, const struct cg_stats *s)
 static void write_blkio(struct json_writer *w, const struct cg_stats *s)
 {
 	static const char *const keys[CG_IO_NLISTS] = {
-		[CG_IO_SERVICE_BYTES] = "ioServiceBytesRecursive",
-		[CG_IO_SERVICED] = "ioServicedRecursive",
-		[CG_IO_QUEUED] = "ioQueueRecursive",
-		[CG_IO_SERVICE_TIME] = "ioServiceTimeRecursive",
-		[CG_IO_WAIT_TIME] = "ioWaitTimeRecursive",
-		[CG_IO_MERGED] = "ioMergedRecursive",
-		[CG_IO_TIME] = "ioTimeRecursive",
-		[CG_IO_SECTORS] = "sectorsRecursive",
+	    [CG_IO_SERVICE_BYTES] = "ioServiceBytesRecursive",
+	    [CG_IO_SERVICED] = "ioServicedRecursive",
+	    [CG_IO_QUEUED] = "ioQueueRecursive",
+	    [CG_IO_SERVICE_TIME] = "ioServiceTimeRecursive",
+	    [CG_IO_WAIT_TIME] = "ioWaitTimeRecursive",
+	    [CG_IO_MERGED] = "ioMergedRecursive",
+	    [CG_IO_TIME] = "ioTimeRecursive",
+	    [CG_IO_SECTORS] = "sectorsRecursive",
 	};
 
 	jw_key(w, "blkio");

@@ -96,7 +96,8 @@ static bool procs_has(const char *dir, pid_t pid)
 	s = read_file_at(AT_FDCWD, path, 1 << 20, NULL);
 	snprintf(want, sizeof(want), "%d", (int)pid);
 	for (char *p = s; p && *p; p += strcspn(p, "\n"), p += *p == '\n')
-		if (strncmp(p, want, strlen(want)) == 0 && (p[strlen(want)] == '\n' || !p[strlen(want)]))
+		if (strncmp(p, want, strlen(want)) == 0 &&
+		    (p[strlen(want)] == '\n' || !p[strlen(want)]))
 			return true;
 	return false;
 }
@@ -106,7 +107,7 @@ static void need_v1(void)
 	SKIP_UNLESS_ROOT();
 	if (cgroup_layout() != CGROUP_V1 && cgroup_layout() != CGROUP_HYBRID)
 		unit_skip("cgroup layout is %s, these cases are for v1 and hybrid",
-			  cgroup_layout_name(cgroup_layout()));
+		          cgroup_layout_name(cgroup_layout()));
 }
 
 static void need_v2(void)
@@ -116,7 +117,8 @@ static void need_v2(void)
 	SKIP_UNLESS_ROOT();
 	if (cgroup_layout() != CGROUP_V2)
 		unit_skip("cgroup layout is %s; the v2 cases need /sys/fs/cgroup as cgroup2 with "
-			  "controllers (the qemu VM)", cgroup_layout_name(cgroup_layout()));
+		          "controllers (the qemu VM)",
+		          cgroup_layout_name(cgroup_layout()));
 	ctrls = line("/sys/fs/cgroup", "cgroup.controllers");
 	if (!strstr(ctrls, "memory") || !strstr(ctrls, "pids") || !strstr(ctrls, "cpu"))
 		unit_skip("cgroup2 offers only \"%s\"", ctrls);
@@ -230,13 +232,13 @@ TEST(path_slice_form)
 	static const struct {
 		const char *spec, *want;
 	} cases[] = {
-		{"system.slice:docker:abc", "/system.slice/docker-abc.scope"},
-		{"system.slice:cri-containerd:f00", "/system.slice/cri-containerd-f00.scope"},
-		{"machine-a-b.slice:libpod:1", "/machine.slice/machine-a.slice/machine-a-b.slice/"
-					       "libpod-1.scope"},
-		{":podman:x", "/system.slice/podman-x.scope"},
-		{"-.slice:p:n", "/p-n.scope"},
-		{"user.slice:p:sub.slice", "/user.slice/sub.slice"},
+	    {"system.slice:docker:abc", "/system.slice/docker-abc.scope"},
+	    {"system.slice:cri-containerd:f00", "/system.slice/cri-containerd-f00.scope"},
+	    {"machine-a-b.slice:libpod:1", "/machine.slice/machine-a.slice/machine-a-b.slice/"
+	                                   "libpod-1.scope"},
+	    {":podman:x", "/system.slice/podman-x.scope"},
+	    {"-.slice:p:n", "/p-n.scope"},
+	    {"user.slice:p:sub.slice", "/user.slice/sub.slice"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -265,8 +267,8 @@ TEST(path_relative_resolves_from_own_cgroup)
 		int n = (int)strcspn(l + 8, "\n");
 
 		CHECK(l != NULL);
-		snprintf(want, sizeof(want), "/sys/fs/cgroup/memory%.*s/rel/sub",
-			 n == 1 ? 0 : n, l + 8);
+		snprintf(want, sizeof(want), "/sys/fs/cgroup/memory%.*s/rel/sub", n == 1 ? 0 : n,
+		         l + 8);
 		if (str_has_prefix(mem, "/sys/fs/cgroup/memory"))
 			CHECK_STR(mem, want);
 	}
@@ -287,9 +289,10 @@ TEST(path_relative_resolves_from_own_cgroup)
 
 TEST(path_hostile_forms_refused)
 {
-	static const char *const bad[] = {"/a/../b", "../x", "a/..", "..", "/..", "/",
-					  "foo.slice:p:..", "notaslice:p:n", "a--b.slice:p:n",
-					  "x.slice:p:", "a:b", "a:b:c:d", "x.slice:p/q:n"};
+	static const char *const bad[] = {
+	    "/a/../b",        "../x",          "a/..",           "..",         "/..", "/",
+	    "foo.slice:p:..", "notaslice:p:n", "a--b.slice:p:n", "x.slice:p:", "a:b", "a:b:c:d",
+	    "x.slice:p/q:n"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		cleanup_free char *e = path_error(bad[i]);
@@ -316,33 +319,35 @@ TEST(resources_parse_and_refuse)
 	static const struct {
 		const char *json, *want; /* want: part of the error, "" for success */
 	} cases[] = {
-		{"{}", ""},
-		{"null", ""},
-		{"{\"memory\":{\"limit\":-1,\"swap\":-1,\"swappiness\":60,\"disableOOMKiller\":true},"
-		 "\"cpu\":{\"shares\":1024,\"quota\":-1,\"cpus\":\"0-1\",\"mems\":\"0\"},"
-		 "\"pids\":{\"limit\":-1},\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
-		 "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}],"
-		 "\"blockIO\":{\"weight\":500,\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,"
-		 "\"rate\":1048576}]},\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0}],"
-		 "\"network\":{\"classID\":1048577,\"priorities\":[{\"name\":\"eth0\",\"priority\":5}]},"
-		 "\"rdma\":{\"mlx5_1\":{\"hcaHandles\":3}},\"unified\":{\"io.weight\":\"100\"},"
-		 "\"futureKey\":{\"x\":1}}",
-		 ""},
-		{"{\"memory\":{\"swappiness\":101}}", "swappiness"},
-		{"{\"memory\":{\"limit\":\"1G\"}}", "memory.limit: expected an integer"},
-		{"{\"memory\":{\"disableOOMKiller\":1}}", "expected a boolean"},
-		{"{\"cpu\":{\"shares\":-5}}", "cpu.shares: -5 out of range"},
-		{"{\"cpu\":{\"cpus\":\"0;rm\"}}", "cpu.cpus"},
-		{"{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}", "type must be"},
-		{"{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}", "access"},
-		{"{\"devices\":[{\"type\":\"c\"}]}", "allow"},
-		{"{\"devices\":{}}", "expected an array"},
-		{"{\"hugepageLimits\":[{\"pageSize\":\"../2MB\",\"limit\":1}]}", "pageSize"},
-		{"{\"unified\":{\"../memory.max\":\"1\"}}", "bad key"},
-		{"{\"unified\":{\"a/b\":\"1\"}}", "bad key"},
-		{"{\"unified\":{\"memory.max\":1}}", "expected a string"},
-		{"{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":8,\"rate\":1}]}}", "major and minor"},
-		{"{\"network\":{\"priorities\":[{\"name\":\"eth 0\",\"priority\":1}]}}", "priorities"},
+	    {"{}", ""},
+	    {"null", ""},
+	    {"{\"memory\":{\"limit\":-1,\"swap\":-1,\"swappiness\":60,\"disableOOMKiller\":true},"
+	     "\"cpu\":{\"shares\":1024,\"quota\":-1,\"cpus\":\"0-1\",\"mems\":\"0\"},"
+	     "\"pids\":{\"limit\":-1},\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+	     "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}],"
+	     "\"blockIO\":{\"weight\":500,\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,"
+	     "\"rate\":1048576}]},\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":0}],"
+	     "\"network\":{\"classID\":1048577,\"priorities\":[{\"name\":\"eth0\",\"priority\":5}]}"
+	     ","
+	     "\"rdma\":{\"mlx5_1\":{\"hcaHandles\":3}},\"unified\":{\"io.weight\":\"100\"},"
+	     "\"futureKey\":{\"x\":1}}",
+	     ""},
+	    {"{\"memory\":{\"swappiness\":101}}", "swappiness"},
+	    {"{\"memory\":{\"limit\":\"1G\"}}", "memory.limit: expected an integer"},
+	    {"{\"memory\":{\"disableOOMKiller\":1}}", "expected a boolean"},
+	    {"{\"cpu\":{\"shares\":-5}}", "cpu.shares: -5 out of range"},
+	    {"{\"cpu\":{\"cpus\":\"0;rm\"}}", "cpu.cpus"},
+	    {"{\"devices\":[{\"allow\":true,\"type\":\"x\"}]}", "type must be"},
+	    {"{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}", "access"},
+	    {"{\"devices\":[{\"type\":\"c\"}]}", "allow"},
+	    {"{\"devices\":{}}", "expected an array"},
+	    {"{\"hugepageLimits\":[{\"pageSize\":\"../2MB\",\"limit\":1}]}", "pageSize"},
+	    {"{\"unified\":{\"../memory.max\":\"1\"}}", "bad key"},
+	    {"{\"unified\":{\"a/b\":\"1\"}}", "bad key"},
+	    {"{\"unified\":{\"memory.max\":1}}", "expected a string"},
+	    {"{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":8,\"rate\":1}]}}",
+	     "major and minor"},
+	    {"{\"network\":{\"priorities\":[{\"name\":\"eth 0\",\"priority\":1}]}}", "priorities"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -364,7 +369,8 @@ TEST(layout_is_probed)
 	CHECK_STR(cgroup_layout_name(CGROUP_HYBRID), "hybrid");
 	CHECK_STR(cgroup_layout_name(CGROUP_V2), "v2");
 	if (v1 && v2)
-		CHECK(l == CGROUP_HYBRID || l == CGROUP_V2); /* v2 if the v1 mounts hold no controller */
+		CHECK(l == CGROUP_HYBRID ||
+		      l == CGROUP_V2); /* v2 if the v1 mounts hold no controller */
 	else if (v1)
 		CHECK_INT(l, CGROUP_V1);
 	else if (v2)
@@ -438,8 +444,11 @@ TEST(v1_memory_limits)
 	}
 	pid = sleeper();
 	enter(cg, pid);
-	CHECK_INT(apply(cg, "{\"memory\":{\"limit\":67108864,\"reservation\":33554432,"
-			    "\"swappiness\":10,\"disableOOMKiller\":true}}", NULL), 0);
+	CHECK_INT(apply(cg,
+	                "{\"memory\":{\"limit\":67108864,\"reservation\":33554432,"
+	                "\"swappiness\":10,\"disableOOMKiller\":true}}",
+	                NULL),
+	          0);
 	{
 		cleanup_free char *lim = line(d, "memory.limit_in_bytes");
 		cleanup_free char *soft = line(d, "memory.soft_limit_in_bytes");
@@ -467,7 +476,7 @@ TEST(v1_memsw_is_memory_plus_swap_and_update_orders_writes)
 	if (!d || !has_file(d, "memory.memsw.limit_in_bytes")) {
 		destroy(cg);
 		unit_skip("no memory.memsw.limit_in_bytes: the kernel has no swap accounting "
-			  "(swapaccount=1)");
+		          "(swapaccount=1)");
 	}
 	CHECK_INT(apply(cg, "{\"memory\":{\"limit\":67108864,\"swap\":134217728}}", NULL), 0);
 	{
@@ -544,8 +553,11 @@ TEST(v1_cpu_and_cpuset)
 		cleanup_free char *cpus = line(cs, "cpuset.cpus"), *mems = line(cs, "cpuset.mems");
 		CHECK(*cpus && *mems);
 	}
-	CHECK_INT(apply(cg, "{\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,"
-			    "\"cpus\":\"0\",\"mems\":\"0\"}}", NULL), 0);
+	CHECK_INT(apply(cg,
+	                "{\"cpu\":{\"shares\":512,\"quota\":50000,\"period\":100000,"
+	                "\"cpus\":\"0\",\"mems\":\"0\"}}",
+	                NULL),
+	          0);
 	{
 		cleanup_free char *sh = line(cpu, "cpu.shares"), *q = line(cpu, "cpu.cfs_quota_us");
 		cleanup_free char *p = line(cpu, "cpu.cfs_period_us"), *c = line(cs, "cpuset.cpus");
@@ -557,7 +569,8 @@ TEST(v1_cpu_and_cpuset)
 		CHECK_STR(m, "0");
 	}
 	/* update: a shorter period with a smaller quota, and unlimited again */
-	CHECK_INT(apply(cg, "{\"cpu\":{\"shares\":2048,\"quota\":10000,\"period\":20000}}", NULL), 0);
+	CHECK_INT(apply(cg, "{\"cpu\":{\"shares\":2048,\"quota\":10000,\"period\":20000}}", NULL),
+	          0);
 	{
 		cleanup_free char *sh = line(cpu, "cpu.shares"), *q = line(cpu, "cpu.cfs_quota_us");
 		cleanup_free char *p = line(cpu, "cpu.cfs_period_us");
@@ -593,8 +606,10 @@ TEST(v1_pids_hugetlb_blkio_net)
 		printf("    (no pids hierarchy)\n");
 	}
 	if ((d = cgroup_dir(cg, "hugetlb")) && has_file(d, "hugetlb.2MB.limit_in_bytes")) {
-		CHECK_INT(apply(cg, "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}]}",
-				NULL), 0);
+		CHECK_INT(apply(cg,
+		                "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}]}",
+		                NULL),
+		          0);
 		cleanup_free char *l = line(d, "hugetlb.2MB.limit_in_bytes");
 		CHECK_STR(l, "4194304");
 		if (has_file(d, "hugetlb.2MB.rsvd.limit_in_bytes")) {
@@ -615,9 +630,12 @@ TEST(v1_pids_hugetlb_blkio_net)
 		unsigned maj, min;
 
 		CHECK(sscanf(dev, "%u:%u", &maj, &min) == 2);
-		snprintf(json, sizeof(json), "{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":%u,"
-			 "\"minor\":%u,\"rate\":1048576}],\"throttleWriteIOPSDevice\":[{\"major\":%u,"
-			 "\"minor\":%u,\"rate\":100}]}}", maj, min, maj, min);
+		snprintf(
+		    json, sizeof(json),
+		    "{\"blockIO\":{\"throttleReadBpsDevice\":[{\"major\":%u,"
+		    "\"minor\":%u,\"rate\":1048576}],\"throttleWriteIOPSDevice\":[{\"major\":%u,"
+		    "\"minor\":%u,\"rate\":100}]}}",
+		    maj, min, maj, min);
 		CHECK_INT(apply(cg, json, NULL), 0);
 		snprintf(want, sizeof(want), "%u:%u 1048576", maj, min);
 		cleanup_free char *rb = line(d, "blkio.throttle.read_bps_device");
@@ -649,8 +667,9 @@ TEST(v1_blkio_weight)
 	if (!(cg = new_cg("")))
 		return;
 	d = cgroup_dir(cg, "blkio");
-	file = d && has_file(d, "blkio.weight") ? "blkio.weight"
-	       : d && has_file(d, "blkio.bfq.weight") ? "blkio.bfq.weight" : NULL;
+	file = d && has_file(d, "blkio.weight")       ? "blkio.weight"
+	       : d && has_file(d, "blkio.bfq.weight") ? "blkio.bfq.weight"
+	                                              : NULL;
 	if (!file) {
 		destroy(cg);
 		unit_skip("no blkio.weight or blkio.bfq.weight: no CFQ/BFQ scheduler here");
@@ -680,10 +699,14 @@ TEST(v1_devices_list_and_enforced)
 		destroy(cg);
 		unit_skip("no devices hierarchy");
 	}
-	CHECK_INT(apply(cg, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
-			    "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
-			    "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"r\"},"
-			    "{\"allow\":true,\"type\":\"b\",\"access\":\"m\"}]}", NULL), 0);
+	CHECK_INT(
+	    apply(cg,
+	          "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+	          "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+	          "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"r\"},"
+	          "{\"allow\":true,\"type\":\"b\",\"access\":\"m\"}]}",
+	          NULL),
+	    0);
 	snprintf(path, sizeof(path), "%s/devices.list", d);
 	list = read_file_at(AT_FDCWD, path, 1 << 16, NULL);
 	CHECK(list && strstr(list, "c 1:3 rwm\n"));
@@ -745,8 +768,8 @@ static unsigned long wait_progress(struct counter *c, unsigned long from)
 TEST(freeze_stops_a_busy_child)
 {
 	cleanup_err struct error *err = NULL;
-	struct counter *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
-				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct counter *c =
+	    mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct cgroup *cg;
 	unsigned long a, b;
 	pid_t pid;
@@ -958,8 +981,8 @@ TEST(create_rolls_back_what_it_made)
 	cleanup_err struct error *err = NULL;
 	struct cgroup *parent, *child;
 	char path[128], p[4096];
-	const char *ctrls[] = {NULL,	  "cpuset",  "memory",  "cpu",
-			       "pids",	  "devices", "freezer", "hugetlb"};
+	const char *ctrls[] = {NULL,   "cpuset",  "memory",  "cpu",
+	                       "pids", "devices", "freezer", "hugetlb"};
 	int fd;
 
 	SKIP_UNLESS_ROOT();
@@ -1013,16 +1036,16 @@ static int prog_load(const char *json)
 TEST(device_filter_passes_the_verifier)
 {
 	static const char *const lists[] = {
-		"{\"devices\":[]}",
-		"{\"devices\":[{\"allow\":true}]}",
-		"{\"devices\":[{\"allow\":false},{\"allow\":true,\"type\":\"c\",\"major\":1,"
-		"\"minor\":3,\"access\":\"rw\"},{\"allow\":true,\"type\":\"c\",\"major\":136,"
-		"\"access\":\"rwm\"},{\"allow\":true,\"type\":\"b\",\"access\":\"m\"},"
-		"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"m\"},"
-		"{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"w\"}]}",
-		/* an allow-list made a deny-list half way */
-		"{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":1},"
-		"{\"allow\":true},{\"allow\":false,\"type\":\"b\",\"major\":8,\"access\":\"w\"}]}",
+	    "{\"devices\":[]}",
+	    "{\"devices\":[{\"allow\":true}]}",
+	    "{\"devices\":[{\"allow\":false},{\"allow\":true,\"type\":\"c\",\"major\":1,"
+	    "\"minor\":3,\"access\":\"rw\"},{\"allow\":true,\"type\":\"c\",\"major\":136,"
+	    "\"access\":\"rwm\"},{\"allow\":true,\"type\":\"b\",\"access\":\"m\"},"
+	    "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"m\"},"
+	    "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"w\"}]}",
+	    /* an allow-list made a deny-list half way */
+	    "{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":5,\"minor\":1},"
+	    "{\"allow\":true},{\"allow\":false,\"type\":\"b\",\"major\":8,\"access\":\"w\"}]}",
 	};
 
 	SKIP_UNLESS_ROOT();
@@ -1101,7 +1124,7 @@ TEST(device_filter_enforced_in_cgroup2)
 	CHECK(cgfd >= 0);
 	CHECK_INT(opens_from_inside(cg), 0); /* nothing attached yet */
 	prog = prog_load("{\"devices\":[{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,"
-			 "\"access\":\"rw\"}]}");
+	                 "\"access\":\"rw\"}]}");
 	if (prog < 0 && (errno == ENOSYS || errno == EPERM)) {
 		int e = errno;
 
@@ -1129,7 +1152,7 @@ TEST(device_filter_enforced_in_cgroup2)
 	CHECK_INT(attached_count(cgfd), 1);
 	/* a deny-list: everything but zero's write */
 	prog = prog_load("{\"devices\":[{\"allow\":true},{\"allow\":false,\"type\":\"c\","
-			 "\"major\":1,\"minor\":5,\"access\":\"w\"}]}");
+	                 "\"major\":1,\"minor\":5,\"access\":\"w\"}]}");
 	CHECK_INT(cgroup_devices_prog_attach(cgfd, prog, &err), 0);
 	close(prog);
 	CHECK_INT(opens_from_inside(cg), 2);
@@ -1162,8 +1185,9 @@ static void mount_child(void *arg)
 	snprintf(target, sizeof(target), "%s/cg", unit_tmpdir());
 	if (mkdir(target, 0755) < 0)
 		_exit(12);
-	if (cgroup_mount(mc->cg, target, MS_NOSUID | MS_NODEV | MS_NOEXEC |
-				     (mc->rdonly ? MS_RDONLY : 0), &err) < 0) {
+	if (cgroup_mount(mc->cg, target,
+	                 MS_NOSUID | MS_NODEV | MS_NOEXEC | (mc->rdonly ? MS_RDONLY : 0),
+	                 &err) < 0) {
 		fprintf(stderr, "%s: %s\n", err->msg, strerror(err->errnum));
 		_exit(13);
 	}
@@ -1180,7 +1204,9 @@ static void mount_child(void *arg)
 	}
 	/* the container sees its own cgroup as the root: bound or namespaced */
 	snprintf(p, sizeof(p), "%s/%s/ocibox-probe", target,
-		 cgroup_layout() == CGROUP_V2 ? "." : mem ? "memory" : "unified");
+	         cgroup_layout() == CGROUP_V2 ? "."
+	         : mem                        ? "memory"
+	                                      : "unified");
 	if (mc->rdonly) {
 		if (mkdir(p, 0755) == 0 || errno != EROFS)
 			_exit(17);
@@ -1192,7 +1218,8 @@ static void mount_child(void *arg)
 
 		if (mkdir(p, 0755) < 0)
 			_exit(19);
-		snprintf(probe, sizeof(probe), "%s/ocibox-probe", mem ? mem : cgroup_dir(mc->cg, NULL));
+		snprintf(probe, sizeof(probe), "%s/ocibox-probe",
+		         mem ? mem : cgroup_dir(mc->cg, NULL));
 		if (access(probe, F_OK) < 0) /* the same directory as the container's own */
 			_exit(20);
 		rmdir(p);
@@ -1248,9 +1275,12 @@ TEST(v2_limits_mapped_like_runc)
 	pid = sleeper();
 	enter(cg, pid);
 	CHECK(procs_has(d, pid));
-	CHECK_INT(apply(cg, "{\"memory\":{\"limit\":67108864,\"swap\":100663296,"
-			    "\"reservation\":33554432},\"cpu\":{\"shares\":1024,\"quota\":50000,"
-			    "\"period\":100000},\"pids\":{\"limit\":42}}", NULL), 0);
+	CHECK_INT(apply(cg,
+	                "{\"memory\":{\"limit\":67108864,\"swap\":100663296,"
+	                "\"reservation\":33554432},\"cpu\":{\"shares\":1024,\"quota\":50000,"
+	                "\"period\":100000},\"pids\":{\"limit\":42}}",
+	                NULL),
+	          0);
 	{
 		cleanup_free char *m = line(d, "memory.max"), *l = line(d, "memory.low");
 		cleanup_free char *w = line(d, "cpu.weight"), *c = line(d, "cpu.max");
@@ -1266,9 +1296,11 @@ TEST(v2_limits_mapped_like_runc)
 			CHECK_STR(s, "33554432"); /* swap - limit */
 		}
 	}
-	CHECK_INT(apply(cg, "{\"memory\":{\"limit\":-1},\"cpu\":{\"quota\":-1},"
-			    "\"pids\":{\"limit\":-1},\"unified\":{\"memory.high\":\"50000000\"}}",
-			NULL), 0);
+	CHECK_INT(apply(cg,
+	                "{\"memory\":{\"limit\":-1},\"cpu\":{\"quota\":-1},"
+	                "\"pids\":{\"limit\":-1},\"unified\":{\"memory.high\":\"50000000\"}}",
+	                NULL),
+	          0);
 	{
 		cleanup_free char *m = line(d, "memory.max"), *c = line(d, "cpu.max");
 		cleanup_free char *p = line(d, "pids.max"), *h = line(d, "memory.high");
@@ -1279,8 +1311,10 @@ TEST(v2_limits_mapped_like_runc)
 		CHECK_STR(h, "49999872"); /* page-aligned by the kernel */
 	}
 	if (has_file(d, "hugetlb.2MB.max")) {
-		CHECK_INT(apply(cg, "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}]}",
-				NULL), 0);
+		CHECK_INT(apply(cg,
+		                "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}]}",
+		                NULL),
+		          0);
 		cleanup_free char *hl = line(d, "hugetlb.2MB.max");
 		CHECK_STR(hl, "4194304");
 	}
@@ -1316,8 +1350,11 @@ TEST(v2_devices_by_bpf_through_apply)
 	need_v2();
 	if (!(cg = new_cg("")))
 		return;
-	CHECK_INT(apply(cg, "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,"
-			    "\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}]}", NULL), 0);
+	CHECK_INT(apply(cg,
+	                "{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},{\"allow\":true,"
+	                "\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}]}",
+	                NULL),
+	          0);
 	CHECK_INT(opens_from_inside(cg), 2);
 	destroy(cg);
 }
