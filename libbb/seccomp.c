@@ -90,15 +90,15 @@ static const struct {
 	uint32_t ret;
 	bool data; /* takes errnoRet (EPERM if absent, as runc) */
 } actions[] = {
-	{"SCMP_ACT_ALLOW", SECCOMP_RET_ALLOW, false},
-	{"SCMP_ACT_ERRNO", SECCOMP_RET_ERRNO, true},
-	{"SCMP_ACT_KILL", SECCOMP_RET_KILL_THREAD, false},
-	{"SCMP_ACT_KILL_PROCESS", SECCOMP_RET_KILL_PROCESS, false},
-	{"SCMP_ACT_KILL_THREAD", SECCOMP_RET_KILL_THREAD, false},
-	{"SCMP_ACT_LOG", SECCOMP_RET_LOG, false},
-	{"SCMP_ACT_NOTIFY", SECCOMP_RET_USER_NOTIF, false},
-	{"SCMP_ACT_TRACE", SECCOMP_RET_TRACE, true},
-	{"SCMP_ACT_TRAP", SECCOMP_RET_TRAP, false},
+    {"SCMP_ACT_ALLOW", SECCOMP_RET_ALLOW, false},
+    {"SCMP_ACT_ERRNO", SECCOMP_RET_ERRNO, true},
+    {"SCMP_ACT_KILL", SECCOMP_RET_KILL_THREAD, false},
+    {"SCMP_ACT_KILL_PROCESS", SECCOMP_RET_KILL_PROCESS, false},
+    {"SCMP_ACT_KILL_THREAD", SECCOMP_RET_KILL_THREAD, false},
+    {"SCMP_ACT_LOG", SECCOMP_RET_LOG, false},
+    {"SCMP_ACT_NOTIFY", SECCOMP_RET_USER_NOTIF, false},
+    {"SCMP_ACT_TRACE", SECCOMP_RET_TRACE, true},
+    {"SCMP_ACT_TRAP", SECCOMP_RET_TRAP, false},
 };
 
 /* Every operator is one of three BPF compares, possibly negated, possibly after a mask. */
@@ -108,33 +108,30 @@ static const struct {
 	uint8_t cmp;
 	bool negate, masked;
 } operators[] = {
-	{"SCMP_CMP_EQ", CMP_EQ, false, false},
-	{"SCMP_CMP_GE", CMP_GE, false, false},
-	{"SCMP_CMP_GT", CMP_GT, false, false},
-	{"SCMP_CMP_LE", CMP_GT, true, false},
-	{"SCMP_CMP_LT", CMP_GE, true, false},
-	{"SCMP_CMP_MASKED_EQ", CMP_EQ, false, true},
-	{"SCMP_CMP_NE", CMP_EQ, true, false},
+    {"SCMP_CMP_EQ", CMP_EQ, false, false}, {"SCMP_CMP_GE", CMP_GE, false, false},
+    {"SCMP_CMP_GT", CMP_GT, false, false}, {"SCMP_CMP_LE", CMP_GT, true, false},
+    {"SCMP_CMP_LT", CMP_GE, true, false},  {"SCMP_CMP_MASKED_EQ", CMP_EQ, false, true},
+    {"SCMP_CMP_NE", CMP_EQ, true, false},
 };
 
 static const struct {
 	const char *name;
 	unsigned long flag;
 } filter_flags[] = {
-	{"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
-	{"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
-	{"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
-	{"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
 };
 
 /* runtime-spec's architectures: all are accepted, only those with a table are filtered. */
 static const char *const arch_names[] = {
-	"SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
-	"SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
-	"SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64",
-	"SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64",
-	"SCMP_ARCH_S390", "SCMP_ARCH_S390X", "SCMP_ARCH_SH", "SCMP_ARCH_SHEB", "SCMP_ARCH_X32",
-	"SCMP_ARCH_X86", "SCMP_ARCH_X86_64",
+    "SCMP_ARCH_AARCH64",  "SCMP_ARCH_ARM",         "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
+    "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",
+    "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64",
+    "SCMP_ARCH_PPC",      "SCMP_ARCH_PPC64",       "SCMP_ARCH_PPC64LE",     "SCMP_ARCH_RISCV64",
+    "SCMP_ARCH_S390",     "SCMP_ARCH_S390X",       "SCMP_ARCH_SH",          "SCMP_ARCH_SHEB",
+    "SCMP_ARCH_X32",      "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",
 };
 
 /* The table columns of this build (libbb/seccomp_syscalls.c), in column order. */
@@ -143,9 +140,9 @@ static const struct {
 	uint32_t audit;
 	bool wide; /* 64-bit arguments */
 } columns[] = {
-	{NATIVE_ARCH, NATIVE_AUDIT, sizeof(long) == 8},
-	{"SCMP_ARCH_X86", AUDIT_ARCH_I386, false},
-	{"SCMP_ARCH_X32", AUDIT_ARCH_X86_64, false},
+    {NATIVE_ARCH, NATIVE_AUDIT, sizeof(long) == 8},
+    {"SCMP_ARCH_X86", AUDIT_ARCH_I386, false},
+    {"SCMP_ARCH_X32", AUDIT_ARCH_X86_64, false},
 };
 
 /* ---- the compiled form ---- */
@@ -171,9 +168,9 @@ struct group { /* what one syscalls[] entry (or one split-off comparison) asks *
 
 struct rule {
 	uint8_t col;
-	uint32_t nr;       /* as seccomp_data.nr shows it */
-	int32_t severity;  /* of its group's action */
-	uint32_t group;    /* index into groups, which is also profile order */
+	uint32_t nr;      /* as seccomp_data.nr shows it */
+	int32_t severity; /* of its group's action */
+	uint32_t group;   /* index into groups, which is also profile order */
 };
 
 /* Labels are resolved when the program is complete; LABEL_NEXT is the next instruction. */
@@ -181,7 +178,7 @@ struct rule {
 
 struct insn {
 	uint16_t code;
-	uint32_t k; /* for BPF_JA: a label */
+	uint32_t k;      /* for BPF_JA: a label */
 	uint32_t jt, jf; /* labels */
 };
 
@@ -227,8 +224,10 @@ static const char *shown(const char *s, char *buf, size_t size)
 
 	for (i = 0; s[i] && i + 4 < size; i++)
 		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	if (s[i])
-		memcpy(buf + i, "...", 3), i += 3;
+	if (s[i]) {
+		memcpy(buf + i, "...", 3);
+		i += 3;
+	}
 	buf[i] = '\0';
 	return buf;
 }
@@ -259,7 +258,7 @@ static bool permissive(uint32_t ret)
 
 /* WHERE, in the messages, is a prefix such as "syscalls[3].args[0]." or "". */
 static int parse_u64(const struct json *obj, const char *key, bool required, uint64_t *out,
-		     const char *where, struct error **err)
+                     const char *where, struct error **err)
 {
 	const struct json *v = json_get(obj, key);
 
@@ -270,12 +269,12 @@ static int parse_u64(const struct json *obj, const char *key, bool required, uin
 	}
 	if (!json_u64(v, out))
 		return err_set(err, EINVAL, "seccomp: %s%s: expected an unsigned 64-bit integer",
-			       where, key);
+		               where, key);
 	return 1;
 }
 
 static int parse_action(const struct json *obj, const char *akey, const char *ekey,
-			const char *where, uint32_t *ret, struct error **err)
+                        const char *where, uint32_t *ret, struct error **err)
 {
 	const struct json *a = json_get(obj, akey);
 	const char *s = json_get_str(obj, akey);
@@ -290,19 +289,18 @@ static int parse_action(const struct json *obj, const char *akey, const char *ek
 	i = FIND(s, actions);
 	if (i < 0)
 		return err_set(err, EINVAL, "seccomp: %s%s: unknown action '%s'", where, akey,
-			       shown(s, buf, sizeof(buf)));
+		               shown(s, buf, sizeof(buf)));
 	r = parse_u64(obj, ekey, false, &data, where, err);
 	if (r < 0)
 		return r;
 	if (data > SECCOMP_RET_DATA)
 		return err_set(err, EINVAL, "seccomp: %s%s: %llu does not fit 16 bits", where, ekey,
-			       (unsigned long long)data);
+		               (unsigned long long)data);
 	*ret = actions[i].ret | (actions[i].data ? (uint32_t)data : 0);
 	return 0;
 }
 
-static int parse_cond(const struct json *arg, const char *where, struct cond *c,
-		      struct error **err)
+static int parse_cond(const struct json *arg, const char *where, struct cond *c, struct error **err)
 {
 	const char *op = json_get_str(arg, "op");
 	uint64_t index;
@@ -311,12 +309,12 @@ static int parse_cond(const struct json *arg, const char *where, struct cond *c,
 
 	if (!arg || arg->type != JSON_OBJECT)
 		return err_set(err, EINVAL, "seccomp: %.*s: expected an object",
-			       (int)strlen(where) - 1, where);
+		               (int)strlen(where) - 1, where);
 	if ((r = parse_u64(arg, "index", true, &index, where, err)) < 0)
 		return r;
 	if (index > 5)
 		return err_set(err, EINVAL, "seccomp: %sindex: %llu is not an argument (0-5)",
-			       where, (unsigned long long)index);
+		               where, (unsigned long long)index);
 	if ((r = parse_u64(arg, "value", true, &c->value, where, err)) < 0)
 		return r;
 	c->value2 = 0;
@@ -324,18 +322,18 @@ static int parse_cond(const struct json *arg, const char *where, struct cond *c,
 		return r;
 	if (!op)
 		return err_set(err, EINVAL, "seccomp: %sop: %s", where,
-			       json_get(arg, "op") ? "expected a string" : "missing");
+		               json_get(arg, "op") ? "expected a string" : "missing");
 	i = FIND(op, operators);
 	if (i < 0)
 		return err_set(err, EINVAL, "seccomp: %sop: unknown operator '%s'", where,
-			       shown(op, buf, sizeof(buf)));
+		               shown(op, buf, sizeof(buf)));
 	c->index = index;
 	c->op = i;
 	return 0;
 }
 
-static int new_group(struct compiler *c, size_t *cap, uint32_t ret, const struct cond *cd,
-		     size_t n, struct error **err)
+static int new_group(struct compiler *c, size_t *cap, uint32_t ret, const struct cond *cd, size_t n,
+                     struct error **err)
 {
 	struct group *g;
 
@@ -353,7 +351,7 @@ static int new_group(struct compiler *c, size_t *cap, uint32_t ret, const struct
 /* The groups of one syscalls[] entry: one with every comparison ANDed, or, when an argument
  * index comes twice, one per comparison, ORed (runc's reading of such entries). */
 static int parse_args(struct compiler *c, const struct json *e, const char *where, uint32_t ret,
-		      size_t *gcap, struct error **err)
+                      size_t *gcap, struct error **err)
 {
 	const struct json *args = json_get(e, "args");
 	size_t n = json_len(args);
@@ -387,7 +385,7 @@ static int parse_args(struct compiler *c, const struct json *e, const char *wher
 
 /* One syscalls[] entry: its groups, then one rule per name, table column and group. */
 static int parse_entry(struct compiler *c, const struct json *e, size_t idx, size_t *gcap,
-		       size_t *rcap, struct error **err)
+                       size_t *rcap, struct error **err)
 {
 	const struct json *names = json_get(e, "names");
 	size_t first = c->ngroups;
@@ -400,7 +398,7 @@ static int parse_entry(struct compiler *c, const struct json *e, size_t idx, siz
 		return err_set(err, EINVAL, "seccomp: syscalls[%zu]: expected an object", idx);
 	if (!names || names->type != JSON_ARRAY)
 		return err_set(err, EINVAL, "seccomp: %snames: %s", where,
-			       names ? "expected an array of strings" : "missing");
+		               names ? "expected an array of strings" : "missing");
 	if ((r = parse_action(e, "action", "errnoRet", where, &ret, err)) < 0)
 		return r;
 	if ((r = parse_args(c, e, where, ret, gcap, err)) < 0)
@@ -411,13 +409,14 @@ static int parse_entry(struct compiler *c, const struct json *e, size_t idx, siz
 
 		if (!name || (jn->flags & JSON_HAS_NUL))
 			return err_set(err, EINVAL, "seccomp: %snames[%zu]: expected a string",
-				       where, i);
+			               where, i);
 		if ((ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF &&
 		    STREQ(name, "write"))
 			/* the runtime reports the listener fd with write() after the install */
 			return err_set(err, EINVAL,
-				       "seccomp: %snames[%zu]: SCMP_ACT_NOTIFY cannot be used for "
-				       "write", where, i);
+			               "seccomp: %snames[%zu]: SCMP_ACT_NOTIFY cannot be used for "
+			               "write",
+			               where, i);
 		for (unsigned col = 0; col < ARRAY_SIZE(c->col_on); col++) {
 			int nr = c->col_on[col] ? seccomp_syscall_nr_in(name, col) : -1;
 
@@ -425,12 +424,14 @@ static int parse_entry(struct compiler *c, const struct json *e, size_t idx, siz
 				continue; /* unknown here: skipped, as runc and crun do */
 			for (size_t g = first; g < c->ngroups; g++) {
 				if (c->nrules >= MAX_RULES)
-					return err_set(err, E2BIG, "seccomp: syscalls: more than %d "
-						       "rules", MAX_RULES);
+					return err_set(err, E2BIG,
+					               "seccomp: syscalls: more than %d "
+					               "rules",
+					               MAX_RULES);
 				if (!grow(&c->rules, rcap, c->nrules + 1, sizeof(*c->rules)))
 					return err_set(err, ENOMEM, "seccomp: out of memory");
 				c->rules[c->nrules++] = (struct rule){
-					col, (uint32_t)nr, severity(c->groups[g].ret), (uint32_t)g};
+				    col, (uint32_t)nr, severity(c->groups[g].ret), (uint32_t)g};
 			}
 		}
 	}
@@ -466,8 +467,10 @@ static int parse_arches(struct compiler *c, const struct json *sec, struct error
 		const char *s = json_at(l, i)->str;
 
 		if (find_name(s, arch_names, ARRAY_SIZE(arch_names), sizeof(arch_names[0])) < 0)
-			return err_set(err, EINVAL, "seccomp: architectures[%zu]: unknown architecture "
-				       "'%s'", i, shown(s, buf, sizeof(buf)));
+			return err_set(err, EINVAL,
+			               "seccomp: architectures[%zu]: unknown architecture "
+			               "'%s'",
+			               i, shown(s, buf, sizeof(buf)));
 		for (unsigned col = 1; col < seccomp_syscall_columns(); col++)
 			if (STREQ(s, columns[col].name))
 				c->col_on[col] = true;
@@ -488,7 +491,7 @@ static int parse_flags(struct seccomp_filter *f, const struct json *sec, struct 
 
 		if (k < 0)
 			return err_set(err, EINVAL, "seccomp: flags[%zu]: unknown flag '%s'", i,
-				       shown(json_at(l, i)->str, buf, sizeof(buf)));
+			               shown(json_at(l, i)->str, buf, sizeof(buf)));
 		f->flags |= filter_flags[k].flag;
 	}
 	return 0;
@@ -588,7 +591,8 @@ static int relax(struct compiler *c)
 
 				if (distance(c, i, *t[s]) <= 255)
 					continue;
-				/* "the next instruction" must stay the one it was, not the trampoline */
+				/* "the next instruction" must stay the one it was, not the
+				 * trampoline */
 				for (int o = 0; o < 2; o++) {
 					if (*t[o] != LABEL_NEXT)
 						continue;
@@ -658,8 +662,8 @@ static void gen_body(struct compiler *c, const struct rule *r, size_t n, bool wi
 }
 
 struct interval {
-	uint32_t lo;  /* it runs up to the next interval's lo */
-	uint32_t ret; /* without rules: the result */
+	uint32_t lo;              /* it runs up to the next interval's lo */
+	uint32_t ret;             /* without rules: the result */
 	const struct rule *rules; /* with rules: those of its one syscall */
 	size_t nrules;
 	bool wide;
@@ -692,7 +696,7 @@ static void add_result(struct intervals *iv, uint32_t lo, uint32_t ret)
 /* Intervals of one column's number space, from LO up: its rules (sorted), the gaps between
  * them, and the tail past the last one, which is ENOSYS where runc would say so. */
 static void column_intervals(const struct compiler *c, unsigned col, uint32_t lo,
-			     const struct rule *r, size_t n, struct intervals *iv)
+                             const struct rule *r, size_t n, struct intervals *iv)
 {
 	uint32_t next = lo;
 
@@ -713,9 +717,10 @@ static void column_intervals(const struct compiler *c, unsigned col, uint32_t lo
 		else if (!g->ncond) /* the most severe rule holds always */
 			add_result(iv, r[i].nr, g->ret);
 		else
-			add_interval(iv, (struct interval){.lo = r[i].nr, .rules = r + i,
-							   .nrules = j - i,
-							   .wide = columns[col].wide});
+			add_interval(iv, (struct interval){.lo = r[i].nr,
+			                                   .rules = r + i,
+			                                   .nrules = j - i,
+			                                   .wide = columns[col].wide});
 		next = r[i].nr + 1;
 	}
 	if (!n)
@@ -758,6 +763,11 @@ static int rule_cmp(const void *pa, const void *pb)
 	return a->group < b->group ? -1 : a->group > b->group;
 }
 
+static const struct rule *rules_at(const struct compiler *c, size_t i)
+{
+	return c->rules ? c->rules + i : NULL; /* no rules at all: no array either */
+}
+
 static int generate(struct compiler *c)
 {
 	struct intervals iv = {0};
@@ -766,7 +776,8 @@ static int generate(struct compiler *c)
 	size_t start[ARRAY_SIZE(columns) + 1] = {0}, n[ARRAY_SIZE(columns)] = {0};
 
 	/* By section then number: x86_64 and x32 share a section, x32's numbers sort after. */
-	qsort(c->rules, c->nrules, sizeof(*c->rules), rule_cmp);
+	if (c->nrules)
+		qsort(c->rules, c->nrules, sizeof(*c->rules), rule_cmp);
 	for (size_t i = 0; i < c->nrules; i++)
 		if (!n[c->rules[i].col]++)
 			start[c->rules[i].col] = i;
@@ -785,10 +796,11 @@ static int generate(struct compiler *c)
 		if (arch_label[col] == LABEL_NEXT)
 			continue;
 		iv.n = 0;
-		column_intervals(c, col, 0, c->rules + start[col], n[col], &iv);
+		column_intervals(c, col, 0, rules_at(c, start[col]), n[col], &iv);
 		if (col == SECCOMP_COL_NATIVE && ncols > SECCOMP_COL_X32)
-			column_intervals(c, SECCOMP_COL_X32, X32_BIT, c->rules + start[SECCOMP_COL_X32],
-					 n[SECCOMP_COL_X32], &iv);
+			column_intervals(c, SECCOMP_COL_X32, X32_BIT,
+			                 rules_at(c, start[SECCOMP_COL_X32]), n[SECCOMP_COL_X32],
+			                 &iv);
 		bind(c, arch_label[col]);
 		LD(c, OFF_NR);
 		if (!iv.oom)
@@ -803,8 +815,10 @@ static int generate(struct compiler *c)
 static int assemble(struct compiler *c, struct seccomp_filter *f, struct error **err)
 {
 	if (c->ninsns > BPF_MAXINSNS)
-		return err_set(err, E2BIG, "seccomp: the profile needs more than %d BPF "
-			       "instructions, the kernel's limit", BPF_MAXINSNS);
+		return err_set(err, E2BIG,
+		               "seccomp: the profile needs more than %d BPF "
+		               "instructions, the kernel's limit",
+		               BPF_MAXINSNS);
 	f->prog = calloc(c->ninsns, sizeof(*f->prog));
 	if (!f->prog)
 		return err_set(err, ENOMEM, "seccomp: out of memory");
@@ -820,7 +834,8 @@ static int assemble(struct compiler *c, struct seccomp_filter *f, struct error *
 			o->jt = distance(c, i, in->jt), o->jf = distance(c, i, in->jf);
 		if (is_cond_jump(in->code) &&
 		    (distance(c, i, in->jt) > 255 || distance(c, i, in->jf) > 255))
-			return err_set(err, EFAULT, "seccomp: internal error: jump too far at %zu", i);
+			return err_set(err, EFAULT, "seccomp: internal error: jump too far at %zu",
+			               i);
 	}
 	f->len = c->ninsns;
 	return 0;
@@ -843,8 +858,9 @@ struct seccomp_filter *seccomp_compile(const struct json *sec, struct error **er
 	if (!r)
 		r = parse_action(sec, "defaultAction", "defaultErrnoRet", "", &c.def_ret, err);
 	if (!r && (c.def_ret & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_USER_NOTIF)
-		r = err_set(err, EINVAL, "seccomp: defaultAction: SCMP_ACT_NOTIFY cannot be the "
-			    "default (the runtime itself must write the listener fd)");
+		r = err_set(err, EINVAL,
+		            "seccomp: defaultAction: SCMP_ACT_NOTIFY cannot be the "
+		            "default (the runtime itself must write the listener fd)");
 	if (!r)
 		r = parse_arches(&c, sec, err);
 	if (!r)
@@ -912,16 +928,20 @@ int seccomp_install(const struct seccomp_filter *f, struct error **err)
 		return f->listener ? (int)r : 0;
 	if (errno == EACCES)
 		return err_errno(err, "seccomp: loading the filter needs no_new_privs or "
-				 "CAP_SYS_ADMIN");
+		                      "CAP_SYS_ADMIN");
 	if (errno == EINVAL && f->flags) {
 		int e = errno;
 		for (size_t i = 0; i < ARRAY_SIZE(filter_flags); i++)
-			if ((f->flags & filter_flags[i].flag) && !flag_supported(filter_flags[i].flag))
-				return err_set(err, EINVAL, "seccomp: flags: %s is not supported by "
-					       "this kernel", filter_flags[i].name);
+			if ((f->flags & filter_flags[i].flag) &&
+			    !flag_supported(filter_flags[i].flag))
+				return err_set(err, EINVAL,
+				               "seccomp: flags: %s is not supported by "
+				               "this kernel",
+				               filter_flags[i].name);
 		if (f->listener && !flag_supported(SECCOMP_FILTER_FLAG_NEW_LISTENER))
-			return err_set(err, EINVAL, "seccomp: SCMP_ACT_NOTIFY is not supported by "
-				       "this kernel (5.0 or later)");
+			return err_set(err, EINVAL,
+			               "seccomp: SCMP_ACT_NOTIFY is not supported by "
+			               "this kernel (5.0 or later)");
 		errno = e;
 	}
 	return err_errno(err, "seccomp: loading the filter (%u instructions)", f->len);
@@ -959,8 +979,8 @@ void seccomp_free(struct seccomp_filter *f)
 
 /* ---- features.json ---- */
 
-static void names_array(struct json_writer *w, const char *key, const char *const *names,
-			size_t n, size_t stride)
+static void names_array(struct json_writer *w, const char *key, const char *const *names, size_t n,
+                        size_t stride)
 {
 	jw_key(w, key);
 	jw_array_begin(w);
@@ -968,7 +988,7 @@ static void names_array(struct json_writer *w, const char *key, const char *cons
 		jw_string(w, *(const char *const *)((const char *)names + i * stride));
 	jw_array_end(w);
 }
-#define NAMES(w, key, table) \
+#define NAMES(w, key, table)                                                                       \
 	names_array((w), (key), &(table)[0].name, ARRAY_SIZE(table), sizeof((table)[0]))
 
 void seccomp_features(struct json_writer *w)

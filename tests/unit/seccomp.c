@@ -43,7 +43,8 @@ static int run_filtered(const char *profile, int (*fn)(void *), void *arg)
 		struct rlimit nocore = {0, 0};
 
 		setrlimit(RLIMIT_CORE, &nocore); /* SIGSYS would dump core */
-		if (!f || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_install(f, &err) < 0) {
+		if (!f || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    seccomp_install(f, &err) < 0) {
 			if (err)
 				err_print(err);
 			_exit(250);
@@ -69,15 +70,34 @@ static int probe_fn(void *arg)
 	return ERRNO_OF(syscall(SYS_getppid)) == 77 ? 0 : 1;
 }
 
-/* Whether a filter really filters here: qemu-user has no seccomp of its own to offer. */
+static void probe_child(void *arg)
+{
+	(void)arg;
+	_exit(exit_code(run_filtered("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+	                             "[{\"names\": [\"getppid\"], \"action\": \"SCMP_ACT_ERRNO\", "
+	                             "\"errnoRet\": 77}]}",
+	                             probe_fn, NULL)));
+}
+
+/* Whether a filter really filters here (qemu-user refuses them: they would judge its own host
+ * syscalls); why not, in WHY. */
+static bool seccomp_works(char *why, size_t size)
+{
+	char *out = NULL;
+	int r = unit_run_child(probe_child, NULL, &out);
+
+	snprintf(why, size, "%s", out && *out ? out : "a filtered getppid() was not denied");
+	why[strcspn(why, "\n")] = '\0';
+	free(out);
+	return r == 0;
+}
+
 static void need_seccomp(void)
 {
-	int st = run_filtered("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			      "[\"getppid\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 77}]}",
-			      probe_fn, NULL);
-	if (exit_code(st) != 0)
-		unit_skip("seccomp filters cannot be installed here (qemu-user?): child status %d",
-			  exit_code(st));
+	char why[256];
+
+	if (!seccomp_works(why, sizeof(why)))
+		unit_skip("filters cannot be installed here (qemu-user?): %s", why);
 }
 
 /* ---- the table ---- */
@@ -122,87 +142,87 @@ TEST(table_names_to_numbers)
 static const struct {
 	const char *json, *msg;
 } bad_sections[] = {
-	{"[]", "seccomp: expected an object"},
-	{"{}", "seccomp: defaultAction: missing"},
-	{"{\"defaultAction\": 1}", "seccomp: defaultAction: expected a string"},
-	{"{\"defaultAction\": \"SCMP_ACT_FOO\"}",
-	 "seccomp: defaultAction: unknown action 'SCMP_ACT_FOO'"},
-	{"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": -1}",
-	 "seccomp: defaultErrnoRet: expected an unsigned 64-bit integer"},
-	{"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 70000}",
-	 "seccomp: defaultErrnoRet: 70000 does not fit 16 bits"},
-	{"{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}",
-	 "seccomp: defaultAction: SCMP_ACT_NOTIFY cannot be the default"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": {}}",
-	 "seccomp: syscalls: expected an array"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [1]}",
-	 "seccomp: syscalls[0]: expected an object"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"action\": \"SCMP_ACT_LOG\"}]}",
-	 "seccomp: syscalls[0].names: missing"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": \"read\", "
-	 "\"action\": \"SCMP_ACT_LOG\"}]}",
-	 "seccomp: syscalls[0].names: expected an array of strings"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\", 5], "
-	 "\"action\": \"SCMP_ACT_LOG\"}]}",
-	 "seccomp: syscalls[0].names[1]: expected a string"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"re\\u0000ad\"], "
-	 "\"action\": \"SCMP_ACT_LOG\"}]}",
-	 "seccomp: syscalls[0].names[0]: expected a string"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"]}]}",
-	 "seccomp: syscalls[0].action: missing"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
-	 "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\"},"
-	 "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\"},"
-	 "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\"},"
-	 "{\"names\": [\"read\"], \"action\": \"X\"}]}",
-	 "seccomp: syscalls[3].action: unknown action 'X'"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-	 "\"action\": \"A\\nB\\u001b[31m\"}]}",
-	 "seccomp: syscalls[0].action: unknown action 'A?B?[31m'"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-	 "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": \"1\"}]}",
-	 "seccomp: syscalls[0].errnoRet: expected an unsigned 64-bit integer"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-	 "\"action\": \"SCMP_ACT_ERRNO\", \"args\": {}}]}",
-	 "seccomp: syscalls[0].args: expected an array"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-	 "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [7]}]}",
-	 "seccomp: syscalls[0].args[0]: expected an object"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-	 "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 6, \"value\": 1, \"op\": "
-	 "\"SCMP_CMP_EQ\"}]}]}",
-	 "seccomp: syscalls[0].args[0].index: 6 is not an argument (0-5)"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-	 "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1, \"op\": "
-	 "\"SCMP_CMP_EQ\"}, {\"index\": 1, \"value\": 1, \"op\": \"SCMP_CMP_XX\"}]}]}",
-	 "seccomp: syscalls[0].args[1].op: unknown operator 'SCMP_CMP_XX'"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-	 "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"op\": \"SCMP_CMP_EQ\"}]}]}",
-	 "seccomp: syscalls[0].args[0].value: missing"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-	 "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1.5, \"op\": "
-	 "\"SCMP_CMP_EQ\"}]}]}",
-	 "seccomp: syscalls[0].args[0].value: expected an unsigned 64-bit integer"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-	 "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1, \"valueTwo\": "
-	 "18446744073709551616, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}",
-	 "seccomp: syscalls[0].args[0].valueTwo: expected an unsigned 64-bit integer"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
-	 "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1}]}]}",
-	 "seccomp: syscalls[0].args[0].op: missing"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"write\"], "
-	 "\"action\": \"SCMP_ACT_NOTIFY\"}]}",
-	 "seccomp: syscalls[0].names[0]: SCMP_ACT_NOTIFY cannot be used for write"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_FOO\"]}",
-	 "seccomp: architectures[0]: unknown architecture 'SCMP_ARCH_FOO'"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": \"SCMP_ARCH_X86\"}",
-	 "seccomp: architectures: expected an array of strings"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\", 1]}",
-	 "seccomp: flags[1]: expected a string"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_NOPE\"]}",
-	 "seccomp: flags[0]: unknown flag 'SECCOMP_FILTER_FLAG_NOPE'"},
-	{"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": 5}",
-	 "seccomp: listenerPath: expected a string"},
+    {"[]", "seccomp: expected an object"},
+    {"{}", "seccomp: defaultAction: missing"},
+    {"{\"defaultAction\": 1}", "seccomp: defaultAction: expected a string"},
+    {"{\"defaultAction\": \"SCMP_ACT_FOO\"}",
+     "seccomp: defaultAction: unknown action 'SCMP_ACT_FOO'"},
+    {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": -1}",
+     "seccomp: defaultErrnoRet: expected an unsigned 64-bit integer"},
+    {"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 70000}",
+     "seccomp: defaultErrnoRet: 70000 does not fit 16 bits"},
+    {"{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}",
+     "seccomp: defaultAction: SCMP_ACT_NOTIFY cannot be the default"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": {}}",
+     "seccomp: syscalls: expected an array"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [1]}",
+     "seccomp: syscalls[0]: expected an object"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"action\": \"SCMP_ACT_LOG\"}]}",
+     "seccomp: syscalls[0].names: missing"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": \"read\", "
+     "\"action\": \"SCMP_ACT_LOG\"}]}",
+     "seccomp: syscalls[0].names: expected an array of strings"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\", 5], "
+     "\"action\": \"SCMP_ACT_LOG\"}]}",
+     "seccomp: syscalls[0].names[1]: expected a string"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"re\\u0000ad\"], "
+     "\"action\": \"SCMP_ACT_LOG\"}]}",
+     "seccomp: syscalls[0].names[0]: expected a string"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"]}]}",
+     "seccomp: syscalls[0].action: missing"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+     "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\"},"
+     "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\"},"
+     "{\"names\": [\"read\"], \"action\": \"SCMP_ACT_LOG\"},"
+     "{\"names\": [\"read\"], \"action\": \"X\"}]}",
+     "seccomp: syscalls[3].action: unknown action 'X'"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"A\\nB\\u001b[31m\"}]}",
+     "seccomp: syscalls[0].action: unknown action 'A?B?[31m'"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": \"1\"}]}",
+     "seccomp: syscalls[0].errnoRet: expected an unsigned 64-bit integer"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": {}}]}",
+     "seccomp: syscalls[0].args: expected an array"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [7]}]}",
+     "seccomp: syscalls[0].args[0]: expected an object"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 6, \"value\": 1, \"op\": "
+     "\"SCMP_CMP_EQ\"}]}]}",
+     "seccomp: syscalls[0].args[0].index: 6 is not an argument (0-5)"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1, \"op\": "
+     "\"SCMP_CMP_EQ\"}, {\"index\": 1, \"value\": 1, \"op\": \"SCMP_CMP_XX\"}]}]}",
+     "seccomp: syscalls[0].args[1].op: unknown operator 'SCMP_CMP_XX'"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+     "seccomp: syscalls[0].args[0].value: missing"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1.5, \"op\": "
+     "\"SCMP_CMP_EQ\"}]}]}",
+     "seccomp: syscalls[0].args[0].value: expected an unsigned 64-bit integer"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1, \"valueTwo\": "
+     "18446744073709551616, \"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}",
+     "seccomp: syscalls[0].args[0].valueTwo: expected an unsigned 64-bit integer"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+     "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1}]}]}",
+     "seccomp: syscalls[0].args[0].op: missing"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"write\"], "
+     "\"action\": \"SCMP_ACT_NOTIFY\"}]}",
+     "seccomp: syscalls[0].names[0]: SCMP_ACT_NOTIFY cannot be used for write"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_FOO\"]}",
+     "seccomp: architectures[0]: unknown architecture 'SCMP_ARCH_FOO'"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": \"SCMP_ARCH_X86\"}",
+     "seccomp: architectures: expected an array of strings"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\", 1]}",
+     "seccomp: flags[1]: expected a string"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_NOPE\"]}",
+     "seccomp: flags[0]: unknown flag 'SECCOMP_FILTER_FLAG_NOPE'"},
+    {"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": 5}",
+     "seccomp: listenerPath: expected a string"},
 };
 
 TEST(malformed_sections_name_the_field)
@@ -217,7 +237,7 @@ TEST(malformed_sections_name_the_field)
 			continue;
 		if (strncmp(err->msg, bad_sections[i].msg, strlen(bad_sections[i].msg)))
 			unit_fail(__FILE__, __LINE__, "case %zu: \"%s\", expected \"%s\"", i,
-				  err->msg, bad_sections[i].msg);
+			          err->msg, bad_sections[i].msg);
 		CHECK(strchr(err->msg, '\n') == NULL);
 		err_free(&err);
 		seccomp_free(f);
@@ -228,13 +248,13 @@ TEST(unknown_names_are_skipped_and_extras_kept)
 {
 	struct error *err = NULL;
 	struct seccomp_filter *f = compile_str(
-		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1,"
-		" \"architectures\": [\"SCMP_ARCH_PPC64LE\", \"SCMP_ARCH_S390X\"],"
-		" \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"], \"unknownField\": [1, 2],"
-		" \"listenerPath\": \"/run/agent.sock\", \"listenerMetadata\": \"meta\","
-		" \"syscalls\": [{\"names\": [\"not_a_syscall\", \"read\", \"osf_getsysinfo\"],"
-		" \"action\": \"SCMP_ACT_ALLOW\", \"comment\": \"x\"}]}",
-		&err);
+	    "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1,"
+	    " \"architectures\": [\"SCMP_ARCH_PPC64LE\", \"SCMP_ARCH_S390X\"],"
+	    " \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"], \"unknownField\": [1, 2],"
+	    " \"listenerPath\": \"/run/agent.sock\", \"listenerMetadata\": \"meta\","
+	    " \"syscalls\": [{\"names\": [\"not_a_syscall\", \"read\", \"osf_getsysinfo\"],"
+	    " \"action\": \"SCMP_ACT_ALLOW\", \"comment\": \"x\"}]}",
+	    &err);
 
 	CHECK(f != NULL);
 	if (!f) {
@@ -270,7 +290,7 @@ TEST(huge_lists_error_or_compile_never_crash)
 
 	/* 200,000 names this arch does not have: all skipped, a trivial program */
 	j = repeat_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [",
-			"\"nosuchcall\"", 200000, "], \"action\": \"SCMP_ACT_ERRNO\"}]}");
+	                "\"nosuchcall\"", 200000, "], \"action\": \"SCMP_ACT_ERRNO\"}]}");
 	f = compile_str(j, &err);
 	CHECK(f != NULL);
 	if (f)
@@ -281,7 +301,7 @@ TEST(huge_lists_error_or_compile_never_crash)
 
 	/* 100,000 rules for one name: refused before they cost memory */
 	j = repeat_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [",
-			"\"umask\"", 100000, "], \"action\": \"SCMP_ACT_ERRNO\"}]}");
+	                "\"umask\"", 100000, "], \"action\": \"SCMP_ACT_ERRNO\"}]}");
 	f = compile_str(j, &err);
 	CHECK(f == NULL);
 	CHECK(err && strstr(err->msg, "seccomp: syscalls: more than 65536 rules"));
@@ -290,9 +310,9 @@ TEST(huge_lists_error_or_compile_never_crash)
 
 	/* 3,000 ORed comparisons on one argument: more BPF than the kernel takes */
 	j = repeat_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			"[\"umask\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [",
-			"{\"index\": 0, \"value\": 4294967296, \"op\": \"SCMP_CMP_GE\"}", 3000,
-			"]}]}");
+	                "[\"umask\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [",
+	                "{\"index\": 0, \"value\": 4294967296, \"op\": \"SCMP_CMP_GE\"}", 3000,
+	                "]}]}");
 	f = compile_str(j, &err);
 	CHECK(f == NULL);
 	CHECK(err && strstr(err->msg, "more than 4096 BPF instructions"));
@@ -301,8 +321,8 @@ TEST(huge_lists_error_or_compile_never_crash)
 
 	/* 7 comparisons with distinct... no: 7 args of one entry must repeat an index: ORed */
 	j = repeat_json("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			"[\"umask\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [",
-			"{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}", 7, "]}]}");
+	                "[\"umask\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [",
+	                "{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"}", 7, "]}]}");
 	f = compile_str(j, &err);
 	CHECK(f != NULL);
 	seccomp_free(f);
@@ -338,27 +358,28 @@ TEST(errno_action_default_eperm_and_errnoret)
 {
 	need_seccomp();
 	CHECK_INT(exit_code(run_filtered(
-			  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			  "[\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
-			  do_mkdir, NULL)),
-		  EPERM);
+	              "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+	              "[\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
+	              do_mkdir, NULL)),
+	          EPERM);
 	CHECK_INT(exit_code(run_filtered(
-			  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			  "[\"getcwd\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}]}",
-			  do_getcwd, NULL)),
-		  ENOSYS);
+	              "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+	              "[\"getcwd\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}]}",
+	              do_getcwd, NULL)),
+	          ENOSYS);
 	/* the same profile leaves other calls alone */
 	CHECK_INT(exit_code(run_filtered(
-			  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			  "[\"getcwd\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}]}",
-			  do_mkdir, NULL)),
-		  0);
+	              "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+	              "[\"getcwd\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38}]}",
+	              do_mkdir, NULL)),
+	          0);
 	/* a deny-by-default profile: defaultErrnoRet */
-	CHECK_INT(exit_code(run_filtered(
-			  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			  "[\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 30}]}",
-			  do_mkdir, NULL)),
-		  EROFS);
+	CHECK_INT(
+	    exit_code(run_filtered(
+	        "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+	        "[\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 30}]}",
+	        do_mkdir, NULL)),
+	    EROFS);
 }
 
 static int do_personality(void *arg)
@@ -375,23 +396,24 @@ static int do_personality(void *arg)
 TEST(args_personality_allowed_only_for_query)
 {
 	need_seccomp();
-	CHECK_INT(exit_code(run_filtered(
-			  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			  "[\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, "
-			  "\"value\": 4294967295, \"op\": \"SCMP_CMP_NE\"}]}]}",
-			  do_personality, NULL)),
-		  0);
+	CHECK_INT(
+	    exit_code(run_filtered(
+	        "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+	        "[\"personality\"], \"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, "
+	        "\"value\": 4294967295, \"op\": \"SCMP_CMP_NE\"}]}]}",
+	        do_personality, NULL)),
+	    0);
 }
 
 static int do_sockets(void *arg)
 {
 	int bad = 0, i = 0;
 	static const int cases[][3] = {
-		/* domain, type, expected errno */
-		{AF_UNIX, SOCK_STREAM, 0},
-		{AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, ESOCKTNOSUPPORT},
-		{AF_INET, SOCK_STREAM, EAFNOSUPPORT},
-		{AF_INET6, SOCK_DGRAM, EAFNOSUPPORT},
+	    /* domain, type, expected errno */
+	    {AF_UNIX, SOCK_STREAM, 0},
+	    {AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, ESOCKTNOSUPPORT},
+	    {AF_INET, SOCK_STREAM, EAFNOSUPPORT},
+	    {AF_INET6, SOCK_DGRAM, EAFNOSUPPORT},
 	};
 
 	(void)arg;
@@ -410,32 +432,32 @@ TEST(args_socket_domains_and_masked_types)
 	need_seccomp();
 	/* AF_INET and up denied (GE); datagrams denied whatever their flags (MASKED_EQ) */
 	CHECK_INT(exit_code(run_filtered(
-			  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
-			  "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 97,"
-			  " \"args\": [{\"index\": 0, \"value\": 2, \"op\": \"SCMP_CMP_GE\"}]},"
-			  "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 94,"
-			  " \"args\": [{\"index\": 1, \"value\": 15, \"valueTwo\": 2,"
-			  " \"op\": \"SCMP_CMP_MASKED_EQ\"}, {\"index\": 0, \"value\": 1,"
-			  " \"op\": \"SCMP_CMP_EQ\"}]}]}",
-			  do_sockets, NULL)),
-		  0);
+	              "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+	              "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 97,"
+	              " \"args\": [{\"index\": 0, \"value\": 2, \"op\": \"SCMP_CMP_GE\"}]},"
+	              "{\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 94,"
+	              " \"args\": [{\"index\": 1, \"value\": 15, \"valueTwo\": 2,"
+	              " \"op\": \"SCMP_CMP_MASKED_EQ\"}, {\"index\": 0, \"value\": 1,"
+	              " \"op\": \"SCMP_CMP_EQ\"}]}]}",
+	              do_sockets, NULL)),
+	          0);
 }
 
 /* Every operator against values around a 64-bit datum: umask() takes any argument and never
  * fails, so an errno can only come from the filter. */
 static const uint64_t probe_args[] = {
-	0,
-	99,
-	100,
-	101,
-	0x100000063ULL,
-	0x100000064ULL,
-	0x100000065ULL,
-	0x0ffffffffULL,
-	0x200000000ULL,
-	0xffffffffffffffffULL,
-	0x1000000f0ULL,
-	0x2000000f5ULL,
+    0,
+    99,
+    100,
+    101,
+    0x100000063ULL,
+    0x100000064ULL,
+    0x100000065ULL,
+    0x0ffffffffULL,
+    0x200000000ULL,
+    0xffffffffffffffffULL,
+    0x1000000f0ULL,
+    0x2000000f5ULL,
 };
 
 struct op_case {
@@ -481,12 +503,17 @@ static int do_umask_ops(void *arg)
 TEST(args_every_operator_64bit)
 {
 	static const struct op_case cases[] = {
-		{"SCMP_CMP_EQ", 0x100000064ULL, 0},  {"SCMP_CMP_NE", 0x100000064ULL, 0},
-		{"SCMP_CMP_LT", 0x100000064ULL, 0},  {"SCMP_CMP_LE", 0x100000064ULL, 0},
-		{"SCMP_CMP_GT", 0x100000064ULL, 0},  {"SCMP_CMP_GE", 0x100000064ULL, 0},
-		{"SCMP_CMP_EQ", 100, 0},             {"SCMP_CMP_GT", 100, 0},
-		{"SCMP_CMP_LT", 0xffffffffULL, 0},   {"SCMP_CMP_MASKED_EQ", 0xf000000f0ULL, 0xf0},
-		{"SCMP_CMP_MASKED_EQ", 0x3000000ffULL, 0x1000000f0ULL},
+	    {"SCMP_CMP_EQ", 0x100000064ULL, 0},
+	    {"SCMP_CMP_NE", 0x100000064ULL, 0},
+	    {"SCMP_CMP_LT", 0x100000064ULL, 0},
+	    {"SCMP_CMP_LE", 0x100000064ULL, 0},
+	    {"SCMP_CMP_GT", 0x100000064ULL, 0},
+	    {"SCMP_CMP_GE", 0x100000064ULL, 0},
+	    {"SCMP_CMP_EQ", 100, 0},
+	    {"SCMP_CMP_GT", 100, 0},
+	    {"SCMP_CMP_LT", 0xffffffffULL, 0},
+	    {"SCMP_CMP_MASKED_EQ", 0xf000000f0ULL, 0xf0},
+	    {"SCMP_CMP_MASKED_EQ", 0x3000000ffULL, 0x1000000f0ULL},
 	};
 
 	need_seccomp();
@@ -494,17 +521,18 @@ TEST(args_every_operator_64bit)
 		char profile[512];
 		int r;
 
-		snprintf(profile, sizeof(profile),
-			 "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			 "[\"umask\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 200, \"args\": "
-			 "[{\"index\": 0, \"value\": %llu, \"valueTwo\": %llu, \"op\": \"%s\"}]}]}",
-			 (unsigned long long)cases[i].value, (unsigned long long)cases[i].value2,
-			 cases[i].op);
+		snprintf(
+		    profile, sizeof(profile),
+		    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+		    "[\"umask\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 200, \"args\": "
+		    "[{\"index\": 0, \"value\": %llu, \"valueTwo\": %llu, \"op\": \"%s\"}]}]}",
+		    (unsigned long long)cases[i].value, (unsigned long long)cases[i].value2,
+		    cases[i].op);
 		r = exit_code(run_filtered(profile, do_umask_ops, (void *)&cases[i]));
 		if (r)
 			unit_fail(__FILE__, __LINE__, "%s %#llx: probe %d disagrees (status %d)",
-				  cases[i].op, (unsigned long long)cases[i].value,
-				  r > 0 && r <= (int)ARRAY_SIZE(probe_args) ? r - 1 : -1, r);
+			          cases[i].op, (unsigned long long)cases[i].value,
+			          r > 0 && r <= (int)ARRAY_SIZE(probe_args) ? r - 1 : -1, r);
 	}
 }
 
@@ -528,14 +556,14 @@ TEST(args_and_or_between_rules)
 	need_seccomp();
 	/* index 0 twice: ORed (runc); a second entry ORs too; umask(5) matches neither */
 	CHECK_INT(exit_code(run_filtered(
-			  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
-			  "{\"names\": [\"umask\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 201,"
-			  " \"args\": [{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"},"
-			  " {\"index\": 0, \"value\": 2, \"op\": \"SCMP_CMP_EQ\"}]},"
-			  "{\"names\": [\"umask\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 202,"
-			  " \"args\": [{\"index\": 0, \"value\": 4, \"op\": \"SCMP_CMP_EQ\"}]}]}",
-			  do_umask_set, NULL)),
-		  0);
+	              "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
+	              "{\"names\": [\"umask\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 201,"
+	              " \"args\": [{\"index\": 0, \"value\": 1, \"op\": \"SCMP_CMP_EQ\"},"
+	              " {\"index\": 0, \"value\": 2, \"op\": \"SCMP_CMP_EQ\"}]},"
+	              "{\"names\": [\"umask\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 202,"
+	              " \"args\": [{\"index\": 0, \"value\": 4, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+	              do_umask_set, NULL)),
+	          0);
 }
 
 static int do_getppid(void *arg)
@@ -547,7 +575,7 @@ static int do_getppid(void *arg)
 TEST(kill_actions_end_in_sigsys)
 {
 	static const char *const acts[] = {"SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-					   "SCMP_ACT_KILL"};
+	                                   "SCMP_ACT_KILL"};
 
 	need_seccomp();
 	for (size_t i = 0; i < ARRAY_SIZE(acts); i++) {
@@ -555,8 +583,9 @@ TEST(kill_actions_end_in_sigsys)
 		int st;
 
 		snprintf(profile, sizeof(profile),
-			 "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			 "[\"getppid\"], \"action\": \"%s\"}]}", acts[i]);
+		         "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+		         "[\"getppid\"], \"action\": \"%s\"}]}",
+		         acts[i]);
 		st = run_filtered(profile, do_getppid, NULL);
 		CHECK(WIFSIGNALED(st));
 		CHECK_INT(WTERMSIG(st), SIGSYS);
@@ -586,14 +615,14 @@ TEST(trap_raises_sigsys_naming_the_call)
 {
 	need_seccomp();
 	CHECK_INT(exit_code(run_filtered(
-			  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			  "[\"getppid\"], \"action\": \"SCMP_ACT_TRAP\"}]}",
-			  do_trap, NULL)),
-		  0);
+	              "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+	              "[\"getppid\"], \"action\": \"SCMP_ACT_TRAP\"}]}",
+	              do_trap, NULL)),
+	          0);
 	/* and without a handler, SIGSYS ends the process */
 	int st = run_filtered("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			      "[\"getppid\"], \"action\": \"SCMP_ACT_TRAP\"}]}",
-			      do_getppid, NULL);
+	                      "[\"getppid\"], \"action\": \"SCMP_ACT_TRAP\"}]}",
+	                      do_getppid, NULL);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 }
 
@@ -610,17 +639,17 @@ TEST(log_allows_trace_without_tracer_is_enosys)
 
 	need_seccomp();
 	CHECK_INT(exit_code(run_filtered(
-			  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": "
-			  "[\"SECCOMP_FILTER_FLAG_LOG\"], \"syscalls\": [{\"names\": [\"getppid\"], "
-			  "\"action\": \"SCMP_ACT_LOG\"}]}",
-			  do_getppid_value, &me)),
-		  0);
+	              "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": "
+	              "[\"SECCOMP_FILTER_FLAG_LOG\"], \"syscalls\": [{\"names\": [\"getppid\"], "
+	              "\"action\": \"SCMP_ACT_LOG\"}]}",
+	              do_getppid_value, &me)),
+	          0);
 	/* no tracer: the kernel fails the call with ENOSYS */
 	CHECK_INT(exit_code(run_filtered(
-			  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			  "[\"getppid\"], \"action\": \"SCMP_ACT_TRACE\", \"errnoRet\": 5}]}",
-			  do_getppid, NULL)),
-		  ENOSYS);
+	              "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+	              "[\"getppid\"], \"action\": \"SCMP_ACT_TRACE\", \"errnoRet\": 5}]}",
+	              do_getppid, NULL)),
+	          ENOSYS);
 }
 
 TEST(flags_install)
@@ -629,12 +658,12 @@ TEST(flags_install)
 
 	need_seccomp();
 	CHECK_INT(exit_code(run_filtered(
-			  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": ["
-			  "\"SECCOMP_FILTER_FLAG_TSYNC\", \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\","
-			  " \"SECCOMP_FILTER_FLAG_LOG\", \"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],"
-			  " \"syscalls\": [{\"names\": [\"getppid\"], \"action\": \"SCMP_ACT_LOG\"}]}",
-			  do_getppid_value, &me)),
-		  0);
+	              "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": ["
+	              "\"SECCOMP_FILTER_FLAG_TSYNC\", \"SECCOMP_FILTER_FLAG_SPEC_ALLOW\","
+	              " \"SECCOMP_FILTER_FLAG_LOG\", \"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],"
+	              " \"syscalls\": [{\"names\": [\"getppid\"], \"action\": \"SCMP_ACT_LOG\"}]}",
+	              do_getppid_value, &me)),
+	          0);
 }
 
 /* The notified child asks getppid(); the supervisor (its parent, which installed the filter)
@@ -643,10 +672,10 @@ static void notify_child(void *arg)
 {
 	struct error *err = NULL;
 	struct seccomp_filter *f = compile_str(
-		"{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/x.sock\","
-		" \"flags\": [\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],"
-		" \"syscalls\": [{\"names\": [\"getppid\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
-		&err);
+	    "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/run/x.sock\","
+	    " \"flags\": [\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"],"
+	    " \"syscalls\": [{\"names\": [\"getppid\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
+	    &err);
 	struct seccomp_notif req;
 	struct seccomp_notif_resp resp;
 	int fd, st;
@@ -734,7 +763,7 @@ static int do_large(void *arg)
 	return bad;
 }
 
-TEST(docker_sized_profile_compiles_small_and_behaves)
+TEST(docker_sized_profile_compiles_small)
 {
 	cleanup_free char *text = read_large_profile();
 	struct error *err = NULL;
@@ -760,9 +789,18 @@ TEST(docker_sized_profile_compiles_small_and_behaves)
 	printf("    %zu allowed names -> %zu BPF instructions\n", names, seccomp_program_len(f));
 	CHECK(seccomp_program_len(f) < 1500);
 	seccomp_free(f);
+}
 
+TEST(docker_sized_profile_behaves)
+{
+	cleanup_free char *text = read_large_profile();
+	int st;
+
+	CHECK(text != NULL);
+	if (!text)
+		return;
 	need_seccomp();
-	int st = run_filtered(text, do_large, NULL);
+	st = run_filtered(text, do_large, NULL);
 	if (exit_code(st))
 		printf("    child status %d\n", exit_code(st));
 	CHECK_INT(exit_code(st), 0);
@@ -812,25 +850,25 @@ TEST(compat_x32_numbers_in_the_x86_64_section)
 	need_seccomp();
 	/* seccomp sees bit 30 whether or not the kernel runs x32: killed unless listed */
 	st = run_filtered("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": []}",
-			  do_x32_getpid, NULL);
+	                  do_x32_getpid, NULL);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 	/* listed, its own rules apply */
 	st = run_filtered("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
-			  "[\"SCMP_ARCH_X32\"], \"syscalls\": [{\"names\": [\"getpid\"], "
-			  "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 55}]}",
-			  do_x32_getpid, NULL);
+	                  "[\"SCMP_ARCH_X32\"], \"syscalls\": [{\"names\": [\"getpid\"], "
+	                  "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 55}]}",
+	                  do_x32_getpid, NULL);
 	CHECK_INT(exit_code(st), 55);
 	/* x86_64's getpid is not x32's */
 	st = run_filtered("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
-			  "[\"SCMP_ARCH_X32\"], \"syscalls\": [{\"names\": [\"getpid\"], "
-			  "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 55}]}",
-			  do_getppid, NULL);
+	                  "[\"SCMP_ARCH_X32\"], \"syscalls\": [{\"names\": [\"getpid\"], "
+	                  "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 55}]}",
+	                  do_getppid, NULL);
 	CHECK_INT(exit_code(st), 0);
 	/* deny-by-default: an unlisted mode takes the defaultAction */
 	st = run_filtered("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1,"
-			  " \"syscalls\": [{\"names\": [\"exit_group\", \"exit\"],"
-			  " \"action\": \"SCMP_ACT_ALLOW\"}]}",
-			  do_x32_getpid, NULL);
+	                  " \"syscalls\": [{\"names\": [\"exit_group\", \"exit\"],"
+	                  " \"action\": \"SCMP_ACT_ALLOW\"}]}",
+	                  do_x32_getpid, NULL);
 	CHECK_INT(exit_code(st), EPERM);
 }
 
@@ -847,16 +885,17 @@ TEST(compat_i386_filtered_or_killed)
 		unit_skip("this kernel runs no i386 syscalls (no IA32 emulation)");
 	}
 	free(out);
-	/* not listed, deny-list profile: an i386 call would walk around the list, so it is killed */
+	/* not listed, deny-list profile: an i386 call would walk around the list, so it is killed
+	 */
 	st = run_filtered("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
-			  "[\"getpid\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
-			  do_i386_getpid, NULL);
+	                  "[\"getpid\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
+	                  do_i386_getpid, NULL);
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 	/* listed: i386's own getpid (20) is denied, not x86_64's 20 (writev) */
 	st = run_filtered("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
-			  "[\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"], \"syscalls\": [{\"names\": "
-			  "[\"getpid\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
-			  do_i386_getpid, NULL);
+	                  "[\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\"], \"syscalls\": [{\"names\": "
+	                  "[\"getpid\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
+	                  do_i386_getpid, NULL);
 	CHECK_INT(exit_code(st), 99);
 }
 
@@ -878,6 +917,7 @@ TEST(features_object)
 	struct json *j, *known, *supported;
 	bool enabled = false;
 	size_t nsupported;
+	char why[256];
 
 	jw_init(&w, &sb, 0);
 	seccomp_features(&w);
@@ -911,7 +951,7 @@ TEST(features_object)
 	nsupported = json_len(supported);
 	json_free(j);
 	sb_release(&sb);
-	need_seccomp();
 	/* where filters work, the kernel is this machine's 6.x, which knows all four */
-	CHECK_INT(nsupported, 4);
+	if (seccomp_works(why, sizeof(why)))
+		CHECK_INT(nsupported, 4);
 }
