@@ -151,7 +151,7 @@ TEST(linux_devices_entries)
 			"\"fileMode\":8630},"
 			"{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":3,"
 			"\"fileMode\":384},"
-			"{\"path\":\"/opt/dev/big\",\"type\":\"c\",\"major\":4095,\"minor\":1048575}]",
+			"{\"path\":\"/opt/dev/big\",\"type\":\"c\",\"major\":4000,\"minor\":500000}]",
 			false, &err),
 		  0);
 	if (err)
@@ -162,7 +162,9 @@ TEST(linux_devices_entries)
 	check_node(rootfd, "dev/myfifo", S_IFIFO, 0, 0, 0620, 0, 0);
 	check_node(rootfd, "dev/net/tun", S_IFCHR, 10, 200, 0666, 0, 0); /* S_IFCHR bits dropped */
 	check_node(rootfd, "dev/null", S_IFCHR, 1, 3, 0600, 0, 0); /* the entry wins */
-	check_node(rootfd, "opt/dev/big", S_IFCHR, 4095, 1048575, 0666, 0, 0);
+	/* beyond 8-bit numbers, below the 32-bit encodings with bit 31 set, which qemu-user's
+	 * 32-bit targets refuse */
+	check_node(rootfd, "opt/dev/big", S_IFCHR, 4000, 500000, 0666, 0, 0);
 	check_node(rootfd, "dev/zero", S_IFCHR, 1, 5, 0666, 0, 0);
 	err_free(&err);
 	close(rootfd);
@@ -275,7 +277,7 @@ static void hostile_dev_symlink(bool walk)
 TEST(hostile_dev_symlink_openat2)
 {
 	if (!path_have_openat2())
-		unit_skip("no openat2 on this kernel");
+		unit_skip("no openat2 here (kernel < 5.6, qemu-user or a seccomp filter)");
 	hostile_dev_symlink(false);
 }
 
@@ -337,7 +339,7 @@ static void hostile_node_symlinks(bool walk)
 TEST(hostile_node_symlinks_openat2)
 {
 	if (!path_have_openat2())
-		unit_skip("no openat2 on this kernel");
+		unit_skip("no openat2 here (kernel < 5.6, qemu-user or a seccomp filter)");
 	hostile_node_symlinks(false);
 }
 
@@ -368,8 +370,10 @@ NORETURN static void userns_child(int sync[2])
 	int rootfd;
 
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
-		fprintf(stderr, "SKIP unshare(CLONE_NEWUSER): %s", strerror(errno));
-		_exit(77);
+		/* 'e' and the errno instead of "unshared": the parent skips with the reason */
+		char msg[1 + sizeof(int)] = {'e'};
+		memcpy(msg + 1, &errno, sizeof(int));
+		_exit(write(sync[1], msg, sizeof(msg)) == sizeof(msg) ? 77 : 3);
 	}
 	if (write(sync[1], "u", 1) != 1)
 		_exit(3);
@@ -380,14 +384,14 @@ NORETURN static void userns_child(int sync[2])
 	rootfd = make_rootfs(true);
 	/* mknod of a device is refused in a user namespace: what bind mounts are for */
 	if (mknodat(rootfd, "dev/probe", S_IFCHR | 0600, makedev(1, 3)) == 0) {
-		fprintf(stderr, "mknod works in this user namespace");
+		fprintf(stderr, "mknod works in this user namespace\n");
 		_exit(6);
 	}
 	if (setup(rootfd,
 		  "[{\"path\":\"/dev/zero\",\"type\":\"c\",\"major\":1,\"minor\":5},"
 		  "{\"path\":\"/dev/pipe\",\"type\":\"p\",\"fileMode\":384}]",
 		  true, &err) < 0) {
-		fprintf(stderr, "devices_setup: %s: %s", err->msg, strerror(err->errnum));
+		fprintf(stderr, "devices_setup: %s: %s\n", err->msg, strerror(err->errnum));
 		_exit(7);
 	}
 	fstatat(rootfd, "dev", &dev, 0);
@@ -397,7 +401,7 @@ NORETURN static void userns_child(int sync[2])
 	     *p; p++) {
 		/* a node of the host's devtmpfs, not of our tmpfs: a bind mount */
 		if (fstatat(rootfd, *p, &st, 0) < 0 || !S_ISCHR(st.st_mode) || st.st_dev == dev.st_dev) {
-			fprintf(stderr, "%s is not a bind-mounted character device", *p);
+			fprintf(stderr, "%s is not a bind-mounted character device\n", *p);
 			_exit(8);
 		}
 	}
@@ -444,10 +448,14 @@ TEST(user_namespace_bind_mounts)
 	}
 	close(to_child[0]);
 	close(from_child[1]);
-	if (read(from_child[0], &c, 1) != 1) {
+	if (read(from_child[0], &c, 1) != 1 || c != 'u') {
+		int e = 0;
+		if (c == 'e' && read(from_child[0], &e, sizeof(e)) == sizeof(e)) {
+			waitpid(pid, &status, 0);
+			/* EINVAL: a multithreaded process, which qemu-user is */
+			unit_skip("unshare(CLONE_NEWUSER): %s", strerror(e));
+		}
 		waitpid(pid, &status, 0);
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
-			unit_skip("no user namespaces here");
 		unit_fail(__FILE__, __LINE__, "child died before unsharing: status 0x%x", status);
 		return;
 	}
