@@ -57,17 +57,17 @@ int console_send_master(const char *socket_path, int master, const char *name, s
 	size_t len = name ? strlen(name) : 0;
 	struct iovec iov = {(void *)name, len};
 	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctl.buf,
-		.msg_controllen = sizeof(ctl.buf),
+	    .msg_iov = &iov,
+	    .msg_iovlen = 1,
+	    .msg_control = ctl.buf,
+	    .msg_controllen = sizeof(ctl.buf),
 	};
 	struct cmsghdr *c;
 
 	/* a stream socket carries no SCM_RIGHTS without at least one byte of data */
 	if (!len || len >= CONSOLE_NAME_MAX)
 		return err_set(err, EINVAL, "console socket: pty name must be 1..%d bytes",
-			       CONSOLE_NAME_MAX - 1);
+		               CONSOLE_NAME_MAX - 1);
 	if (strlen(socket_path) >= sizeof(sa.sun_path))
 		return err_set(err, ENAMETOOLONG, "console socket %s", socket_path);
 	strcpy(sa.sun_path, socket_path);
@@ -143,9 +143,9 @@ static ssize_t pump(int from, int to)
 static int relay_loop(int master, int sfd, bool tty, struct error **err)
 {
 	struct pollfd pfd[3] = {
-		{master, POLLIN, 0},
-		{STDIN_FILENO, POLLIN, 0},
-		{sfd, POLLIN, 0},
+	    {master, POLLIN, 0},
+	    {STDIN_FILENO, POLLIN, 0},
+	    {sfd, POLLIN, 0},
 	};
 
 	for (;;) {
@@ -166,7 +166,8 @@ static int relay_loop(int master, int sfd, bool tty, struct error **err)
 			if (n < 0)
 				return err_errno(err, "copy to the pty");
 			if (n == 0)
-				pfd[1].fd = -1; /* our input ended; the container's output has not */
+				pfd[1].fd =
+				    -1; /* our input ended; the container's output has not */
 		}
 		if (pfd[0].revents & POLLNVAL)
 			return err_set(err, EBADF, "pty master");

@@ -13,44 +13,41 @@
 #include <sys/sysmacros.h>
 
 struct dev_node {
-	const char *path;      /* in the container, absolute */
-	mode_t type;           /* S_IFCHR, S_IFBLK, S_IFIFO */
+	const char *path; /* in the container, absolute */
+	mode_t type;      /* S_IFCHR, S_IFBLK, S_IFIFO */
 	unsigned major, minor;
-	mode_t mode;           /* permission bits */
+	mode_t mode; /* permission bits */
 	uid_t uid;
 	gid_t gid;
 };
 
 static const struct dev_node default_nodes[] = {
-	{"/dev/null", S_IFCHR, 1, 3, 0666, 0, 0},
-	{"/dev/zero", S_IFCHR, 1, 5, 0666, 0, 0},
-	{"/dev/full", S_IFCHR, 1, 7, 0666, 0, 0},
-	{"/dev/random", S_IFCHR, 1, 8, 0666, 0, 0},
-	{"/dev/urandom", S_IFCHR, 1, 9, 0666, 0, 0},
-	{"/dev/tty", S_IFCHR, 5, 0, 0666, 0, 0},
+    {"/dev/null", S_IFCHR, 1, 3, 0666, 0, 0},    {"/dev/zero", S_IFCHR, 1, 5, 0666, 0, 0},
+    {"/dev/full", S_IFCHR, 1, 7, 0666, 0, 0},    {"/dev/random", S_IFCHR, 1, 8, 0666, 0, 0},
+    {"/dev/urandom", S_IFCHR, 1, 9, 0666, 0, 0}, {"/dev/tty", S_IFCHR, 5, 0, 0666, 0, 0},
 };
 
 static const struct {
 	const char *name, *target;
 } default_links[] = {
-	{"fd", "/proc/self/fd"},
-	{"stdin", "/proc/self/fd/0"},
-	{"stdout", "/proc/self/fd/1"},
-	{"stderr", "/proc/self/fd/2"},
+    {"fd", "/proc/self/fd"},
+    {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"},
+    {"stderr", "/proc/self/fd/2"},
 };
 
 static const struct {
 	const char *name;
 	mode_t type;
 } dev_types[] = {
-	{"c", S_IFCHR},
-	{"u", S_IFCHR}, /* unbuffered character device: the same node to the kernel */
-	{"b", S_IFBLK},
-	{"p", S_IFIFO},
+    {"c", S_IFCHR},
+    {"u", S_IFCHR}, /* unbuffered character device: the same node to the kernel */
+    {"b", S_IFBLK},
+    {"p", S_IFIFO},
 };
 
 static int get_uint(const struct json *obj, const char *key, const char *where, uint64_t max,
-		    uint64_t *out, struct error **err)
+                    uint64_t *out, struct error **err)
 {
 	struct json *v = json_get(obj, key);
 
@@ -58,7 +55,7 @@ static int get_uint(const struct json *obj, const char *key, const char *where, 
 		return 0;
 	if (!json_u64(v, out) || *out > max)
 		return err_set(err, EINVAL, "%s.%s: expected an integer in 0..%llu", where, key,
-			       (unsigned long long)max);
+		               (unsigned long long)max);
 	return 1;
 }
 
@@ -83,7 +80,7 @@ static int parse_node(const struct json *d, size_t i, struct dev_node *n, struct
 			n->type = dev_types[k].type;
 	if (!n->type)
 		return err_set(err, EINVAL, "%s.type: '%s' is not one of c, u, b, p", where,
-			       type ? type : "");
+		               type ? type : "");
 	n->major = n->minor = 0;
 	if ((r = get_uint(d, "major", where, 0xfff, &v, err)) < 0)
 		return r;
@@ -134,7 +131,7 @@ static int set_owner_mode(int fd, const struct dev_node *n, struct error **err)
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
 	if (fchownat(fd, "", n->uid, n->gid, AT_EMPTY_PATH) < 0)
 		return err_errno(err, "%s: chown %u:%u", n->path, (unsigned)n->uid,
-				 (unsigned)n->gid);
+		                 (unsigned)n->gid);
 	if (chmod(proc, n->mode) < 0)
 		return err_errno(err, "%s: chmod %04o", n->path, (unsigned)n->mode);
 	return 0;
@@ -155,7 +152,7 @@ static int check_existing(int fd, const struct dev_node *n, struct error **err)
 
 /* The host's node NAME bind-mounted onto an empty file at N's path. */
 static int bind_node(int dirfd, const char *last, const char *host, const struct dev_node *n,
-		     struct error **err)
+                     struct error **err)
 {
 	cleanup_close int fd = -1;
 	char proc[32];
@@ -180,7 +177,7 @@ static int bind_node(int dirfd, const char *last, const char *host, const struct
 }
 
 static int make_node(int rootfd, const struct dev_node *n, const char *host, bool in_userns,
-		     struct error **err)
+                     struct error **err)
 {
 	cleanup_close int dirfd = -1, fd = -1;
 	const char *last;
@@ -247,9 +244,8 @@ int devices_setup(int rootfd, const struct json *devices, bool in_userns, struct
 		bool overridden = false;
 		for (size_t j = 0; j < n; j++)
 			overridden |= same_path(nodes[j].path, default_nodes[i].path);
-		if (!overridden &&
-		    (r = make_node(rootfd, &default_nodes[i], default_nodes[i].path, in_userns,
-				   err)) < 0)
+		if (!overridden && (r = make_node(rootfd, &default_nodes[i], default_nodes[i].path,
+		                                  in_userns, err)) < 0)
 			return r;
 	}
 	if ((r = make_links(rootfd, err)) < 0)

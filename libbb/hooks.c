@@ -23,12 +23,12 @@
 #define HOOK_POLL_MS 10
 
 static const char *const kind_names[] = {
-	[HOOK_PRESTART] = "prestart",
-	[HOOK_CREATE_RUNTIME] = "createRuntime",
-	[HOOK_CREATE_CONTAINER] = "createContainer",
-	[HOOK_START_CONTAINER] = "startContainer",
-	[HOOK_POSTSTART] = "poststart",
-	[HOOK_POSTSTOP] = "poststop",
+    [HOOK_PRESTART] = "prestart",
+    [HOOK_CREATE_RUNTIME] = "createRuntime",
+    [HOOK_CREATE_CONTAINER] = "createContainer",
+    [HOOK_START_CONTAINER] = "startContainer",
+    [HOOK_POSTSTART] = "poststart",
+    [HOOK_POSTSTOP] = "poststop",
 };
 
 const char *hook_kind_name(enum hook_kind k)
@@ -52,8 +52,8 @@ static void hooks_free(struct hook *h, size_t n)
 }
 
 /* An array of strings as a NULL-terminated vector; FIRST stands in when it is empty. */
-static int str_vector(const struct json *arr, const char *where, const char *key,
-		      const char *first, char ***out, struct error **err)
+static int str_vector(const struct json *arr, const char *where, const char *key, const char *first,
+                      char ***out, struct error **err)
 {
 	size_t n = json_len(arr);
 	char **v;
@@ -76,8 +76,7 @@ static int str_vector(const struct json *arr, const char *where, const char *key
 	return 0;
 }
 
-static int parse_hook(const struct json *j, const char *where, struct hook *h,
-		      struct error **err)
+static int parse_hook(const struct json *j, const char *where, struct hook *h, struct error **err)
 {
 	const struct json *t;
 	int64_t timeout;
@@ -88,7 +87,7 @@ static int parse_hook(const struct json *j, const char *where, struct hook *h,
 	h->path = json_get_str(j, "path");
 	if (!h->path || h->path[0] != '/')
 		return err_set(err, EINVAL, "%s.path: must be an absolute path%s%s%s", where,
-			       h->path ? " ('" : "", h->path ? h->path : "", h->path ? "')" : "");
+		               h->path ? " ('" : "", h->path ? h->path : "", h->path ? "')" : "");
 	/* execv semantics: argv[0] is whatever args[0] says; with no args, the path */
 	if ((r = str_vector(json_get(j, "args"), where, "args", h->path, &h->argv, err)) < 0 ||
 	    (r = str_vector(json_get(j, "env"), where, "env", NULL, &h->envp, err)) < 0)
@@ -103,7 +102,7 @@ static int parse_hook(const struct json *j, const char *where, struct hook *h,
 }
 
 static int parse_hooks(const struct json *hooks, enum hook_kind k, struct hook **out, size_t *n,
-		       struct error **err)
+                       struct error **err)
 {
 	const struct json *list;
 	char where[48];
@@ -160,7 +159,7 @@ NORETURN static void exec_hook(const struct hook *h, int stdin_fd, int errfd)
 /* Feeds the state to the hook while waiting for it to exit or its deadline to pass. */
 struct hook_run {
 	pid_t pid;
-	int pidfd, in;  /* in: our end of its stdin, -1 once written or refused */
+	int pidfd, in; /* in: our end of its stdin, -1 once written or refused */
 	const char *data;
 	size_t len, off;
 	long long deadline; /* ms on CLOCK_MONOTONIC, 0 for none */
@@ -211,12 +210,11 @@ static int wait_hook(struct hook_run *r, int *status)
 	}
 }
 
-static int run_hook(const struct hook *h, const char *kind, const char *state,
-		    struct error **err)
+static int run_hook(const struct hook *h, const char *kind, const char *state, struct error **err)
 {
 	cleanup_close int errpipe_r = -1, pidfd = -1;
-	struct hook_run r = {.pid = -1, .in = -1, .data = state ? state : "",
-			     .len = state ? strlen(state) : 0};
+	struct hook_run r = {
+	    .pid = -1, .in = -1, .data = state ? state : "", .len = state ? strlen(state) : 0};
 	int in[2], ep[2], status = 0, e = 0, ret;
 	sigset_t pipe_set, old;
 
@@ -271,7 +269,7 @@ static int run_hook(const struct hook *h, const char *kind, const char *state,
 		kill(r.pid, SIGKILL);
 		waitpid(r.pid, NULL, 0);
 		return err_set(err, ETIMEDOUT, "%s hook %s: timed out after %llds", kind, h->path,
-			       h->timeout);
+		               h->timeout);
 	}
 	if (ret < 0) {
 		kill(r.pid, SIGKILL);
@@ -280,15 +278,15 @@ static int run_hook(const struct hook *h, const char *kind, const char *state,
 	}
 	if (WIFSIGNALED(status))
 		return err_set(err, 0, "%s hook %s: killed by signal %d (%s)", kind, h->path,
-			       WTERMSIG(status), strsignal(WTERMSIG(status)));
+		               WTERMSIG(status), strsignal(WTERMSIG(status)));
 	if (WEXITSTATUS(status))
 		return err_set(err, 0, "%s hook %s: exit status %d", kind, h->path,
-			       WEXITSTATUS(status));
+		               WEXITSTATUS(status));
 	return 0;
 }
 
 int hooks_run(const struct json *hooks, enum hook_kind k, const char *state_json,
-	      struct error **err)
+              struct error **err)
 {
 	struct hook *list = NULL;
 	size_t n = 0;

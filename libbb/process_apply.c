@@ -65,14 +65,14 @@ static int apply_oom_score_adj(int adj, struct error **err)
 static int apply_scheduler(const struct process_attrs *a, struct error **err)
 {
 	struct sched_attr_ attr = {
-		.size = sizeof(attr),
-		.sched_policy = a->sched_policy,
-		.sched_flags = a->sched_flags,
-		.sched_nice = a->sched_nice,
-		.sched_priority = a->sched_priority,
-		.sched_runtime = a->sched_runtime,
-		.sched_deadline = a->sched_deadline,
-		.sched_period = a->sched_period,
+	    .size = sizeof(attr),
+	    .sched_policy = a->sched_policy,
+	    .sched_flags = a->sched_flags,
+	    .sched_nice = a->sched_nice,
+	    .sched_priority = a->sched_priority,
+	    .sched_runtime = a->sched_runtime,
+	    .sched_deadline = a->sched_deadline,
+	    .sched_period = a->sched_period,
 	};
 
 	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
@@ -110,7 +110,7 @@ int process_attrs_apply_privileged(const struct process_attrs *a, struct error *
 		return err_errno(err, "personality 0x%lx", a->personality);
 	if (a->has_ioprio && syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS_, 0, a->ioprio) < 0)
 		return err_errno(err, "ioprio_set class %d priority %d", a->ioprio >> 13,
-				 a->ioprio & 0x1fff);
+		                 a->ioprio & 0x1fff);
 	if (a->has_scheduler && (r = apply_scheduler(a, err)) < 0)
 		return r;
 	if (a->has_caps && (r = drop_bounding(a->caps.bounding, err)) < 0)
@@ -124,8 +124,8 @@ static int set_caps(const struct caps_set *c, struct error **err)
 	uint64_t eff = c->effective & mask, prm = c->permitted & mask, inh = c->inheritable & mask;
 	struct cap_header_ hdr = {LINUX_CAPABILITY_VERSION_3_, 0};
 	struct cap_data_ data[2] = {
-		{(uint32_t)eff, (uint32_t)prm, (uint32_t)inh},
-		{(uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32)},
+	    {(uint32_t)eff, (uint32_t)prm, (uint32_t)inh},
+	    {(uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32)},
 	};
 
 	if (syscall(SYS_capset, &hdr, data) < 0)
@@ -137,7 +137,8 @@ static int set_ambient(uint64_t ambient, struct error **err)
 {
 	ambient &= known_caps();
 	/* a kernel before 4.3 has no ambient set: only a config that asks for one fails there */
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && (ambient || errno != EINVAL))
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    (ambient || errno != EINVAL))
 		return err_errno(err, "clear the ambient capabilities");
 	for (int c = 0; c < 64; c++)
 		if ((ambient & ((uint64_t)1 << c)) &&
@@ -170,7 +171,8 @@ int process_attrs_apply_identity(const struct process_attrs *a, struct error **e
 	if (a->has_caps) {
 		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 			return err_errno(err, "PR_SET_KEEPCAPS");
-		if ((r = set_caps(&a->caps, err)) < 0 || (r = set_ambient(a->caps.ambient, err)) < 0)
+		if ((r = set_caps(&a->caps, err)) < 0 ||
+		    (r = set_ambient(a->caps.ambient, err)) < 0)
 			return r;
 	}
 	if (a->has_umask)

@@ -13,40 +13,44 @@ struct name_val {
 #define IOPRIO_CLASS_SHIFT_ 13
 
 static const struct name_val ioprio_classes[] = {
-	{"IOPRIO_CLASS_RT", 1},
-	{"IOPRIO_CLASS_BE", 2},
-	{"IOPRIO_CLASS_IDLE", 3},
+    {"IOPRIO_CLASS_RT", 1},
+    {"IOPRIO_CLASS_BE", 2},
+    {"IOPRIO_CLASS_IDLE", 3},
 };
 
 /* Linux's numbers (uapi/linux/sched.h); libcs do not all define IDLE and DEADLINE. */
 enum { POLICY_OTHER, POLICY_FIFO, POLICY_RR, POLICY_BATCH, POLICY_IDLE = 5, POLICY_DEADLINE };
 
 static const struct name_val sched_policies[] = {
-	{"SCHED_OTHER", POLICY_OTHER}, {"SCHED_FIFO", POLICY_FIFO},
-	{"SCHED_RR", POLICY_RR},       {"SCHED_BATCH", POLICY_BATCH},
-	{"SCHED_IDLE", POLICY_IDLE},   {"SCHED_DEADLINE", POLICY_DEADLINE},
+    {"SCHED_OTHER", POLICY_OTHER}, {"SCHED_FIFO", POLICY_FIFO}, {"SCHED_RR", POLICY_RR},
+    {"SCHED_BATCH", POLICY_BATCH}, {"SCHED_IDLE", POLICY_IDLE}, {"SCHED_DEADLINE", POLICY_DEADLINE},
 };
 
 static const struct name_val sched_flags[] = {
-	{"SCHED_FLAG_RESET_ON_FORK", 0x01}, {"SCHED_FLAG_RECLAIM", 0x02},
-	{"SCHED_FLAG_DL_OVERRUN", 0x04},    {"SCHED_FLAG_KEEP_POLICY", 0x08},
-	{"SCHED_FLAG_KEEP_PARAMS", 0x10},   {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
-	{"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
+    {"SCHED_FLAG_RESET_ON_FORK", 0x01},  {"SCHED_FLAG_RECLAIM", 0x02},
+    {"SCHED_FLAG_DL_OVERRUN", 0x04},     {"SCHED_FLAG_KEEP_POLICY", 0x08},
+    {"SCHED_FLAG_KEEP_PARAMS", 0x10},    {"SCHED_FLAG_UTIL_CLAMP_MIN", 0x20},
+    {"SCHED_FLAG_UTIL_CLAMP_MAX", 0x40},
 };
 
 static const struct name_val personality_domains[] = {
-	{"LINUX", PER_LINUX},
-	{"LINUX32", PER_LINUX32},
+    {"LINUX", PER_LINUX},
+    {"LINUX32", PER_LINUX32},
 };
 
 /* uapi/linux/personality.h; the spec defines none yet, these are the kernel's own. */
 static const struct name_val personality_flags[] = {
-	{"UNAME26", 0x0020000},          {"ADDR_NO_RANDOMIZE", 0x0040000},
-	{"FDPIC_FUNCPTRS", 0x0080000},   {"MMAP_PAGE_ZERO", 0x0100000},
-	{"ADDR_COMPAT_LAYOUT", 0x0200000}, {"READ_IMPLIES_EXEC", 0x0400000},
-	{"ADDR_LIMIT_32BIT", 0x0800000}, {"SHORT_INODE", 0x1000000},
-	{"WHOLE_SECONDS", 0x2000000},    {"STICKY_TIMEOUTS", 0x4000000},
-	{"ADDR_LIMIT_3GB", 0x8000000},
+    {"UNAME26", 0x0020000},
+    {"ADDR_NO_RANDOMIZE", 0x0040000},
+    {"FDPIC_FUNCPTRS", 0x0080000},
+    {"MMAP_PAGE_ZERO", 0x0100000},
+    {"ADDR_COMPAT_LAYOUT", 0x0200000},
+    {"READ_IMPLIES_EXEC", 0x0400000},
+    {"ADDR_LIMIT_32BIT", 0x0800000},
+    {"SHORT_INODE", 0x1000000},
+    {"WHOLE_SECONDS", 0x2000000},
+    {"STICKY_TIMEOUTS", 0x4000000},
+    {"ADDR_LIMIT_3GB", 0x8000000},
 };
 
 static const struct name_val *lookup(const struct name_val *t, size_t n, const char *name)
@@ -61,18 +65,18 @@ static const struct name_val *lookup(const struct name_val *t, size_t n, const c
 /* Typed field access: 0 absent, 1 present and valid, negative with *err set. */
 
 static int want_type(const struct json *v, enum json_type t, const char *where, const char *key,
-		     struct error **err)
+                     struct error **err)
 {
 	bool ok = v->type == t || (t == JSON_TRUE && v->type == JSON_FALSE);
 
 	if (ok)
 		return 1;
 	return err_set(err, EINVAL, "%s.%s: expected %s, got %s", where, key,
-		       t == JSON_TRUE ? "boolean" : json_type_name(t), json_type_name(v->type));
+	               t == JSON_TRUE ? "boolean" : json_type_name(t), json_type_name(v->type));
 }
 
 static int get_ll(const struct json *obj, const char *key, const char *where, long long lo,
-		  long long hi, long long *out, struct error **err)
+                  long long hi, long long *out, struct error **err)
 {
 	struct json *v = json_get(obj, key);
 	int64_t i;
@@ -84,13 +88,13 @@ static int get_ll(const struct json *obj, const char *key, const char *where, lo
 		return r;
 	if (!json_i64(v, &i) || i < lo || i > hi)
 		return err_set(err, ERANGE, "%s.%s: %s is not an integer in %lld..%lld", where, key,
-			       json_number_text(v), lo, hi);
+		               json_number_text(v), lo, hi);
 	*out = i;
 	return 1;
 }
 
 static int get_u64(const struct json *obj, const char *key, const char *where, uint64_t *out,
-		   struct error **err)
+                   struct error **err)
 {
 	struct json *v = json_get(obj, key);
 	int r;
@@ -101,12 +105,12 @@ static int get_u64(const struct json *obj, const char *key, const char *where, u
 		return r;
 	if (!json_u64(v, out))
 		return err_set(err, ERANGE, "%s.%s: %s is not an unsigned 64-bit integer", where,
-			       key, json_number_text(v));
+		               key, json_number_text(v));
 	return 1;
 }
 
 static int get_str(const struct json *obj, const char *key, const char *where, const char **out,
-		   struct error **err)
+                   struct error **err)
 {
 	struct json *v = json_get(obj, key);
 	int r;
@@ -123,7 +127,7 @@ static int get_str(const struct json *obj, const char *key, const char *where, c
 
 /* An optional array of strings; *arr NULL when absent. */
 static int get_str_array(const struct json *obj, const char *key, const char *where,
-			 const struct json **arr, struct error **err)
+                         const struct json **arr, struct error **err)
 {
 	struct json *v = json_get(obj, key);
 	int r;
@@ -141,7 +145,7 @@ static int get_str_array(const struct json *obj, const char *key, const char *wh
 }
 
 static int parse_cap_list(const struct json *caps, const char *key, uint64_t *mask,
-			  struct error **err)
+                          struct error **err)
 {
 	const struct json *arr;
 	int r = get_str_array(caps, key, "process.capabilities", &arr, err);
@@ -151,8 +155,9 @@ static int parse_cap_list(const struct json *caps, const char *key, uint64_t *ma
 	for (size_t i = 0; i < arr->len; i++) {
 		int c = cap_from_name(arr->items[i].str);
 		if (c < 0)
-			return err_set(err, EINVAL, "process.capabilities.%s[%zu]: unknown capability '%s'",
-				       key, i, arr->items[i].str);
+			return err_set(err, EINVAL,
+			               "process.capabilities.%s[%zu]: unknown capability '%s'", key,
+			               i, arr->items[i].str);
 		*mask |= (uint64_t)1 << c;
 	}
 	return 0;
@@ -161,9 +166,9 @@ static int parse_cap_list(const struct json *caps, const char *key, uint64_t *ma
 static int parse_caps(const struct json *process, struct process_attrs *a, struct error **err)
 {
 	static const char *const keys[] = {"bounding", "effective", "permitted", "inheritable",
-					   "ambient"};
+	                                   "ambient"};
 	uint64_t *masks[] = {&a->caps.bounding, &a->caps.effective, &a->caps.permitted,
-			     &a->caps.inheritable, &a->caps.ambient};
+	                     &a->caps.inheritable, &a->caps.ambient};
 	struct json *caps = json_get(process, "capabilities");
 	int r;
 
@@ -179,7 +184,7 @@ static int parse_caps(const struct json *process, struct process_attrs *a, struc
 }
 
 static int parse_rlimit(const struct json *item, size_t i, struct rlimit_spec *out,
-			struct error **err)
+                        struct error **err)
 {
 	char where[48];
 	const char *type = NULL;
@@ -202,7 +207,7 @@ static int parse_rlimit(const struct json *item, size_t i, struct rlimit_spec *o
 		return r ? r : err_set(err, EINVAL, "%s.hard: missing", where);
 	if (soft > hard)
 		return err_set(err, EINVAL, "%s: %s soft limit %llu is above the hard limit %llu",
-			       where, type, (unsigned long long)soft, (unsigned long long)hard);
+		               where, type, (unsigned long long)soft, (unsigned long long)hard);
 	/* rlim_t may be 32 bits wide: a value it cannot hold is "unlimited" to that kernel */
 	out->lim.rlim_cur = soft > (rlim_t)-1 ? RLIM_INFINITY : (rlim_t)soft;
 	out->lim.rlim_max = hard > (rlim_t)-1 ? RLIM_INFINITY : (rlim_t)hard;
@@ -225,8 +230,8 @@ static int parse_rlimits(const struct json *process, struct process_attrs *a, st
 		a->n_rlimits++;
 		for (size_t j = 0; j < i; j++)
 			if (a->rlimits[j].resource == a->rlimits[i].resource)
-				return err_set(err, EINVAL, "process.rlimits[%zu]: %s given twice", i,
-					       rlimit_name(a->rlimits[i].resource));
+				return err_set(err, EINVAL, "process.rlimits[%zu]: %s given twice",
+				               i, rlimit_name(a->rlimits[i].resource));
 	}
 	return 0;
 }
@@ -260,7 +265,8 @@ static int parse_user(const struct json *process, struct process_attrs *a, struc
 	for (size_t i = 0; i < gids->len; i++) {
 		int64_t g;
 		if (!json_i64(&gids->items[i], &g) || g < 0 || g >= UINT32_MAX)
-			return err_set(err, EINVAL, "process.user.additionalGids[%zu]: not a gid", i);
+			return err_set(err, EINVAL, "process.user.additionalGids[%zu]: not a gid",
+			               i);
 		a->groups[a->n_groups++] = g;
 	}
 	return 0;
@@ -293,8 +299,7 @@ static int parse_ioprio(const struct json *process, struct process_attrs *a, str
 
 /* runc's rules (sched_setattr(2)): priority only for the real-time policies, the three times
  * only for SCHED_DEADLINE; the kernel checks the rest. */
-static int parse_scheduler(const struct json *process, struct process_attrs *a,
-			   struct error **err)
+static int parse_scheduler(const struct json *process, struct process_attrs *a, struct error **err)
 {
 	static const char where[] = "process.scheduler";
 	struct json *s = json_get(process, "scheduler");
@@ -328,7 +333,7 @@ static int parse_scheduler(const struct json *process, struct process_attrs *a,
 	for (size_t i = 0; flags && i < flags->len; i++) {
 		if (!(fl = LOOKUP(sched_flags, flags->items[i].str)))
 			return err_set(err, EINVAL, "%s.flags[%zu]: unknown flag '%s'", where, i,
-				       flags->items[i].str);
+			               flags->items[i].str);
 		a->sched_flags |= fl->val;
 	}
 	if ((r = get_u64(s, "runtime", where, &a->sched_runtime, err)) < 0 ||
@@ -337,14 +342,16 @@ static int parse_scheduler(const struct json *process, struct process_attrs *a,
 		return r;
 	if (pol->val != POLICY_DEADLINE &&
 	    (a->sched_runtime || a->sched_deadline || a->sched_period))
-		return err_set(err, EINVAL, "%s: runtime, deadline and period are only for "
-			       "SCHED_DEADLINE", where);
+		return err_set(err, EINVAL,
+		               "%s: runtime, deadline and period are only for "
+		               "SCHED_DEADLINE",
+		               where);
 	a->has_scheduler = true;
 	return 0;
 }
 
 static int parse_personality(const struct json *linux_section, struct process_attrs *a,
-			     struct error **err)
+                             struct error **err)
 {
 	static const char where[] = "linux.personality";
 	struct json *p = json_get(linux_section, "personality");
@@ -369,7 +376,7 @@ static int parse_personality(const struct json *linux_section, struct process_at
 	for (size_t i = 0; flags && i < flags->len; i++) {
 		if (!(fl = LOOKUP(personality_flags, flags->items[i].str)))
 			return err_set(err, EINVAL, "%s.flags[%zu]: unknown flag '%s'", where, i,
-				       flags->items[i].str);
+			               flags->items[i].str);
 		a->personality |= fl->val;
 	}
 	a->has_personality = true;
@@ -395,23 +402,23 @@ static int parse_misc(const struct json *process, struct process_attrs *a, struc
 }
 
 int process_attrs_parse(const struct json *process, const struct json *linux_section,
-			struct process_attrs *out, struct error **err)
+                        struct process_attrs *out, struct error **err)
 {
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (process && process->type != JSON_OBJECT)
 		return err_set(err, EINVAL, "process: expected object, got %s",
-			       json_type_name(process->type));
+		               json_type_name(process->type));
 	if (linux_section && linux_section->type != JSON_OBJECT)
 		return err_set(err, EINVAL, "linux: expected object, got %s",
-			       json_type_name(linux_section->type));
-	if (process && ((r = parse_caps(process, out, err)) < 0 ||
-			(r = parse_rlimits(process, out, err)) < 0 ||
-			(r = parse_user(process, out, err)) < 0 ||
-			(r = parse_misc(process, out, err)) < 0 ||
-			(r = parse_ioprio(process, out, err)) < 0 ||
-			(r = parse_scheduler(process, out, err)) < 0))
+		               json_type_name(linux_section->type));
+	if (process &&
+	    ((r = parse_caps(process, out, err)) < 0 ||
+	     (r = parse_rlimits(process, out, err)) < 0 ||
+	     (r = parse_user(process, out, err)) < 0 || (r = parse_misc(process, out, err)) < 0 ||
+	     (r = parse_ioprio(process, out, err)) < 0 ||
+	     (r = parse_scheduler(process, out, err)) < 0))
 		goto fail;
 	if (linux_section && (r = parse_personality(linux_section, out, err)) < 0)
 		goto fail;

@@ -79,10 +79,10 @@ TEST(caps_features_lists_every_name)
 TEST(rlimit_names_both_ways)
 {
 	static const char *const names[] = {
-	    "RLIMIT_CPU",    "RLIMIT_FSIZE", "RLIMIT_DATA",       "RLIMIT_STACK",
-	    "RLIMIT_CORE",   "RLIMIT_RSS",   "RLIMIT_NPROC",      "RLIMIT_NOFILE",
-	    "RLIMIT_MEMLOCK", "RLIMIT_AS",   "RLIMIT_LOCKS",      "RLIMIT_SIGPENDING",
-	    "RLIMIT_MSGQUEUE", "RLIMIT_NICE", "RLIMIT_RTPRIO",    "RLIMIT_RTTIME",
+	    "RLIMIT_CPU",      "RLIMIT_FSIZE", "RLIMIT_DATA",   "RLIMIT_STACK",
+	    "RLIMIT_CORE",     "RLIMIT_RSS",   "RLIMIT_NPROC",  "RLIMIT_NOFILE",
+	    "RLIMIT_MEMLOCK",  "RLIMIT_AS",    "RLIMIT_LOCKS",  "RLIMIT_SIGPENDING",
+	    "RLIMIT_MSGQUEUE", "RLIMIT_NICE",  "RLIMIT_RTPRIO", "RLIMIT_RTTIME",
 	};
 
 	CHECK_INT(rlimit_from_name("RLIMIT_NOFILE"), RLIMIT_NOFILE);
@@ -100,22 +100,22 @@ TEST(rlimit_names_both_ways)
 
 TEST(parse_everything)
 {
-	struct json *p = parse(
-	    "{\"user\":{\"uid\":1000,\"gid\":1001,\"umask\":23,\"additionalGids\":[5,6,7]},"
-	    "\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_NET_BIND_SERVICE\"],"
-	    "\"effective\":[\"CAP_CHOWN\"],\"permitted\":[\"CAP_CHOWN\",\"CAP_KILL\"],"
-	    "\"inheritable\":[],\"ambient\":[\"CAP_CHECKPOINT_RESTORE\"]},"
-	    "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1024,\"hard\":4096},"
-	    "{\"type\":\"RLIMIT_CORE\",\"soft\":18446744073709551615,"
-	    "\"hard\":18446744073709551615}],"
-	    "\"noNewPrivileges\":true,\"oomScoreAdj\":-17,"
-	    "\"ioPriority\":{\"class\":\"IOPRIO_CLASS_IDLE\",\"priority\":7},"
-	    "\"scheduler\":{\"policy\":\"SCHED_DEADLINE\",\"runtime\":10000000,"
-	    "\"deadline\":20000000,\"period\":30000000,"
-	    "\"flags\":[\"SCHED_FLAG_RESET_ON_FORK\",\"SCHED_FLAG_DL_OVERRUN\"]},"
-	    "\"args\":[\"sh\"],\"cwd\":\"/\"}");
+	struct json *p =
+	    parse("{\"user\":{\"uid\":1000,\"gid\":1001,\"umask\":23,\"additionalGids\":[5,6,7]},"
+	          "\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_NET_BIND_SERVICE\"],"
+	          "\"effective\":[\"CAP_CHOWN\"],\"permitted\":[\"CAP_CHOWN\",\"CAP_KILL\"],"
+	          "\"inheritable\":[],\"ambient\":[\"CAP_CHECKPOINT_RESTORE\"]},"
+	          "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1024,\"hard\":4096},"
+	          "{\"type\":\"RLIMIT_CORE\",\"soft\":18446744073709551615,"
+	          "\"hard\":18446744073709551615}],"
+	          "\"noNewPrivileges\":true,\"oomScoreAdj\":-17,"
+	          "\"ioPriority\":{\"class\":\"IOPRIO_CLASS_IDLE\",\"priority\":7},"
+	          "\"scheduler\":{\"policy\":\"SCHED_DEADLINE\",\"runtime\":10000000,"
+	          "\"deadline\":20000000,\"period\":30000000,"
+	          "\"flags\":[\"SCHED_FLAG_RESET_ON_FORK\",\"SCHED_FLAG_DL_OVERRUN\"]},"
+	          "\"args\":[\"sh\"],\"cwd\":\"/\"}");
 	struct json *l = parse("{\"personality\":{\"domain\":\"LINUX32\","
-			       "\"flags\":[\"ADDR_NO_RANDOMIZE\"]}}");
+	                       "\"flags\":[\"ADDR_NO_RANDOMIZE\"]}}");
 	struct process_attrs a;
 	struct error *err = NULL;
 
@@ -233,8 +233,8 @@ TEST(parse_refusals)
 		int r = process_attrs_parse(p, l, &a, &err);
 
 		if (r >= 0 || !err || !strstr(err->msg, cases[i].why))
-			unit_fail(__FILE__, __LINE__, "case %zu: r=%d, error '%s', expected '%s'", i,
-				  r, err ? err->msg : "(none)", cases[i].why);
+			unit_fail(__FILE__, __LINE__, "case %zu: r=%d, error '%s', expected '%s'",
+			          i, r, err ? err->msg : "(none)", cases[i].why);
 		CHECK(a.rlimits == NULL && a.groups == NULL); /* freed on failure */
 		err_free(&err);
 		json_free(p);
@@ -247,7 +247,7 @@ TEST(parse_refusals)
 struct observed {
 	int apply_failed;
 	char error[256];
-	char status[4096];       /* /proc/self/status before the exec */
+	char status[4096]; /* /proc/self/status before the exec */
 	char oom[16];
 	struct rlimit nofile, msgqueue;
 	int ioprio, policy, nice, sched_attr_policy;
@@ -283,8 +283,8 @@ static void observe(struct observed *o)
 	errno = 0;
 	o->nice = getpriority(PRIO_PROCESS, 0);
 	o->sched_attr_policy = syscall(SYS_sched_getattr, 0, &attr, sizeof(attr), 0) == 0
-				   ? (int)attr.sched_policy
-				   : -1;
+	                           ? (int)attr.sched_policy
+	                           : -1;
 	o->persona = personality(0xffffffff);
 }
 
@@ -292,8 +292,8 @@ static void observe(struct observed *o)
  * pipe. Returns the shared page (the child's report) after the child is gone. */
 static struct observed *apply_in_child(const char *process_json, const char *linux_json)
 {
-	struct observed *o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE,
-				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct observed *o =
+	    mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int pfd[2], status;
 	pid_t pid;
 
@@ -316,7 +316,7 @@ static struct observed *apply_in_child(const char *process_json, const char *lin
 		    process_attrs_apply_identity(&a, &err) < 0) {
 			o->apply_failed = 1;
 			snprintf(o->error, sizeof(o->error), "%s: %s", err->msg,
-				 strerror(err->errnum));
+			         strerror(err->errnum));
 			_exit(1);
 		}
 		observe(o);
@@ -420,11 +420,11 @@ TEST(apply_non_root_with_caps)
 TEST(apply_root_bounding_limits_exec)
 {
 	SKIP_UNLESS_ROOT();
-	struct observed *o = apply_in_child(
-	    "{\"capabilities\":{"
-	    "\"bounding\":[\"CAP_CHOWN\",\"CAP_KILL\"],"
-	    "\"effective\":[\"CAP_CHOWN\"],\"permitted\":[\"CAP_CHOWN\"]}}",
-	    NULL);
+	struct observed *o =
+	    apply_in_child("{\"capabilities\":{"
+	                   "\"bounding\":[\"CAP_CHOWN\",\"CAP_KILL\"],"
+	                   "\"effective\":[\"CAP_CHOWN\"],\"permitted\":[\"CAP_CHOWN\"]}}",
+	                   NULL);
 
 	CHECK_INT(hex_field(o->status, "CapBnd"), BIT(0) | BIT(5));
 	CHECK_INT(hex_field(o->status, "CapPrm"), BIT(0));
@@ -454,7 +454,7 @@ TEST(apply_reports_kernel_refusal)
 {
 	SKIP_UNLESS_ROOT();
 	struct json *p = parse("{\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":"
-			       "18446744073709551615}]}");
+	                       "18446744073709551615}]}");
 	struct process_attrs a;
 	struct error *err = NULL;
 	struct rlimit cur;

@@ -90,8 +90,8 @@ TEST(console_socket_handoff)
 	struct pty p;
 	char name[4096], ctl[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {name, sizeof(name)};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-			     .msg_controllen = sizeof(ctl)};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
 	struct cmsghdr *c;
 	struct strbuf sb = STRBUF_INIT;
 	unsigned n1, n2;
@@ -298,7 +298,7 @@ TEST(relay_terminal_and_sigwinch)
 	CHECK_INT(console_set_size(term.master, 30, 100, &err), 0);
 	/* the first line comes through the relay, so the relay has set the size by then */
 	shell = start_shell(&c, "read w; stty size; read x; stty size; stty -isig; echo ready; "
-				"read y; echo \"end:$y\"");
+	                        "read y; echo \"end:$y\"");
 	relay = fork();
 	if (relay == 0) {
 		struct termios t;

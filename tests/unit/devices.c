@@ -55,7 +55,7 @@ static int make_rootfs(bool dev_tmpfs)
 }
 
 static void check_node(int rootfd, const char *path, mode_t type, unsigned maj, unsigned min,
-		       mode_t mode, uid_t uid, gid_t gid)
+                       mode_t mode, uid_t uid, gid_t gid)
 {
 	struct stat st;
 
@@ -66,9 +66,9 @@ static void check_node(int rootfd, const char *path, mode_t type, unsigned maj, 
 	if ((st.st_mode & S_IFMT) != type || (st.st_mode & 07777) != mode || st.st_uid != uid ||
 	    st.st_gid != gid || (type != S_IFIFO && st.st_rdev != makedev(maj, min)))
 		unit_fail(__FILE__, __LINE__,
-			  "%s: type %o mode %04o %u:%u rdev %u:%u, expected %o %04o %u:%u %u:%u",
-			  path, st.st_mode & S_IFMT, st.st_mode & 07777, st.st_uid, st.st_gid,
-			  major(st.st_rdev), minor(st.st_rdev), type, mode, uid, gid, maj, min);
+		          "%s: type %o mode %04o %u:%u rdev %u:%u, expected %o %04o %u:%u %u:%u",
+		          path, st.st_mode & S_IFMT, st.st_mode & 07777, st.st_uid, st.st_gid,
+		          major(st.st_rdev), minor(st.st_rdev), type, mode, uid, gid, maj, min);
 }
 
 static void check_link(int rootfd, const char *path, const char *target)
@@ -140,20 +140,21 @@ TEST(linux_devices_entries)
 	SKIP_UNLESS_ROOT();
 	private_mount_ns();
 	rootfd = make_rootfs(true);
-	CHECK_INT(setup(rootfd,
-			"[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229,"
-			"\"fileMode\":384,\"uid\":1000,\"gid\":1001},"
-			"{\"path\":\"/dev/loop9\",\"type\":\"b\",\"major\":7,\"minor\":9,"
-			"\"fileMode\":416,\"gid\":6},"
-			"{\"path\":\"/dev/unbuf\",\"type\":\"u\",\"major\":1,\"minor\":3},"
-			"{\"path\":\"/dev/myfifo\",\"type\":\"p\",\"fileMode\":400},"
-			"{\"path\":\"/dev/net/tun\",\"type\":\"c\",\"major\":10,\"minor\":200,"
-			"\"fileMode\":8630},"
-			"{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":3,"
-			"\"fileMode\":384},"
-			"{\"path\":\"/opt/dev/big\",\"type\":\"c\",\"major\":4000,\"minor\":500000}]",
-			false, &err),
-		  0);
+	CHECK_INT(
+	    setup(rootfd,
+	          "[{\"path\":\"/dev/fuse\",\"type\":\"c\",\"major\":10,\"minor\":229,"
+	          "\"fileMode\":384,\"uid\":1000,\"gid\":1001},"
+	          "{\"path\":\"/dev/loop9\",\"type\":\"b\",\"major\":7,\"minor\":9,"
+	          "\"fileMode\":416,\"gid\":6},"
+	          "{\"path\":\"/dev/unbuf\",\"type\":\"u\",\"major\":1,\"minor\":3},"
+	          "{\"path\":\"/dev/myfifo\",\"type\":\"p\",\"fileMode\":400},"
+	          "{\"path\":\"/dev/net/tun\",\"type\":\"c\",\"major\":10,\"minor\":200,"
+	          "\"fileMode\":8630},"
+	          "{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":3,"
+	          "\"fileMode\":384},"
+	          "{\"path\":\"/opt/dev/big\",\"type\":\"c\",\"major\":4000,\"minor\":500000}]",
+	          false, &err),
+	    0);
 	if (err)
 		unit_fail(__FILE__, __LINE__, "%s", err->msg);
 	check_node(rootfd, "dev/fuse", S_IFCHR, 10, 229, 0600, 1000, 1001);
@@ -161,7 +162,7 @@ TEST(linux_devices_entries)
 	check_node(rootfd, "dev/unbuf", S_IFCHR, 1, 3, 0666, 0, 0);
 	check_node(rootfd, "dev/myfifo", S_IFIFO, 0, 0, 0620, 0, 0);
 	check_node(rootfd, "dev/net/tun", S_IFCHR, 10, 200, 0666, 0, 0); /* S_IFCHR bits dropped */
-	check_node(rootfd, "dev/null", S_IFCHR, 1, 3, 0600, 0, 0); /* the entry wins */
+	check_node(rootfd, "dev/null", S_IFCHR, 1, 3, 0600, 0, 0);       /* the entry wins */
 	/* beyond 8-bit numbers, below the 32-bit encodings with bit 31 set, which qemu-user's
 	 * 32-bit targets refuse */
 	check_node(rootfd, "opt/dev/big", S_IFCHR, 4000, 500000, 0666, 0, 0);
@@ -186,8 +187,7 @@ TEST(bad_entries_create_nothing)
 	    {"[{\"path\":\"/dev/x\",\"type\":\"c\",\"minor\":1}]", "major: required"},
 	    {"[{\"path\":\"/dev/x\",\"type\":\"b\",\"major\":1}]", "minor: required"},
 	    {"[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":-1,\"minor\":1}]", "major"},
-	    {"[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1,\"minor\":1,\"uid\":\"0\"}]",
-	     "uid"},
+	    {"[{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":1,\"minor\":1,\"uid\":\"0\"}]", "uid"},
 	    {"[{\"path\":\"/dev/ok\",\"type\":\"p\"},7]", "linux.devices[1]: expected an object"},
 	    {"{\"path\":\"/dev/x\"}", "linux.devices: expected an array"},
 	};
@@ -200,8 +200,8 @@ TEST(bad_entries_create_nothing)
 		struct error *err = NULL;
 		int r = setup(rootfd, cases[i].json, false, &err);
 		if (r >= 0 || !err || !strstr(err->msg, cases[i].why))
-			unit_fail(__FILE__, __LINE__, "case %zu: r=%d, error '%s', expected '%s'", i,
-				  r, err ? err->msg : "(none)", cases[i].why);
+			unit_fail(__FILE__, __LINE__, "case %zu: r=%d, error '%s', expected '%s'",
+			          i, r, err ? err->msg : "(none)", cases[i].why);
 		err_free(&err);
 	}
 	/* refused before the first mknod: dev/ is as empty as it was */
@@ -228,7 +228,7 @@ TEST(something_else_in_the_way)
 	CHECK_INT(unlinkat(rootfd, "dev/null", 0), 0);
 	CHECK_INT(mknodat(rootfd, "dev/blk", S_IFCHR | 0600, makedev(7, 1)), 0);
 	CHECK(setup(rootfd, "[{\"path\":\"/dev/blk\",\"type\":\"b\",\"major\":7,\"minor\":1}]",
-		    false, &err) < 0);
+	            false, &err) < 0);
 	CHECK(err && strstr(err->msg, "/dev/blk: something else"));
 	err_free(&err);
 	close(rootfd);
@@ -251,10 +251,11 @@ static void hostile_dev_symlink(bool walk)
 	rootfd = make_rootfs(false);
 	/* dev -> the host directory, by its absolute host path */
 	CHECK_INT(symlinkat(host, rootfd, "dev"), 0);
-	CHECK_INT(setup(rootfd, "[{\"path\":\"/dev/evil\",\"type\":\"c\",\"major\":1,\"minor\":3},"
-			       "{\"path\":\"/../../../../../../dev/evil2\",\"type\":\"p\"}]",
-			false, &err),
-		  0);
+	CHECK_INT(setup(rootfd,
+	                "[{\"path\":\"/dev/evil\",\"type\":\"c\",\"major\":1,\"minor\":3},"
+	                "{\"path\":\"/../../../../../../dev/evil2\",\"type\":\"p\"}]",
+	                false, &err),
+	          0);
 	if (err)
 		unit_fail(__FILE__, __LINE__, "%s", err->msg);
 	/* the host directory is untouched ... */
@@ -318,10 +319,11 @@ static void hostile_node_symlinks(bool walk)
 	/* an entry whose parent is a symlink out: lands inside */
 	CHECK_INT(unlinkat(rootfd, "dev/zero", 0), 0);
 	CHECK_INT(symlinkat(unit_tmpdir(), rootfd, "dev/sub"), 0);
-	CHECK_INT(setup(rootfd, "[{\"path\":\"/dev/sub/victim\",\"type\":\"c\",\"major\":1,"
-			       "\"minor\":5}]",
-			false, &err),
-		  0);
+	CHECK_INT(setup(rootfd,
+	                "[{\"path\":\"/dev/sub/victim\",\"type\":\"c\",\"major\":1,"
+	                "\"minor\":5}]",
+	                false, &err),
+	          0);
 	if (err)
 		unit_fail(__FILE__, __LINE__, "%s", err->msg);
 	CHECK_INT(stat(victim, &after), 0);
@@ -388,19 +390,20 @@ NORETURN static void userns_child(int sync[2])
 		_exit(6);
 	}
 	if (setup(rootfd,
-		  "[{\"path\":\"/dev/zero\",\"type\":\"c\",\"major\":1,\"minor\":5},"
-		  "{\"path\":\"/dev/pipe\",\"type\":\"p\",\"fileMode\":384}]",
-		  true, &err) < 0) {
+	          "[{\"path\":\"/dev/zero\",\"type\":\"c\",\"major\":1,\"minor\":5},"
+	          "{\"path\":\"/dev/pipe\",\"type\":\"p\",\"fileMode\":384}]",
+	          true, &err) < 0) {
 		fprintf(stderr, "devices_setup: %s: %s\n", err->msg, strerror(err->errnum));
 		_exit(7);
 	}
 	fstatat(rootfd, "dev", &dev, 0);
-	for (const char *const *p = (const char *const[]){"dev/null", "dev/zero", "dev/full",
-							  "dev/random", "dev/urandom", "dev/tty",
-							  NULL};
+	for (const char *const *p =
+	         (const char *const[]){"dev/null", "dev/zero", "dev/full", "dev/random",
+	                               "dev/urandom", "dev/tty", NULL};
 	     *p; p++) {
 		/* a node of the host's devtmpfs, not of our tmpfs: a bind mount */
-		if (fstatat(rootfd, *p, &st, 0) < 0 || !S_ISCHR(st.st_mode) || st.st_dev == dev.st_dev) {
+		if (fstatat(rootfd, *p, &st, 0) < 0 || !S_ISCHR(st.st_mode) ||
+		    st.st_dev == dev.st_dev) {
 			fprintf(stderr, "%s is not a bind-mounted character device\n", *p);
 			_exit(8);
 		}
@@ -468,6 +471,6 @@ TEST(user_namespace_bind_mounts)
 	CHECK_INT(write(to_child[1], "g", 1), 1);
 	waitpid(pid, &status, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		unit_fail(__FILE__, __LINE__, "user namespace child: status 0x%x (see its exit codes)",
-			  status);
+		unit_fail(__FILE__, __LINE__,
+		          "user namespace child: status 0x%x (see its exit codes)", status);
 }

@@ -84,13 +84,13 @@ TEST(run_in_order_with_args)
 
 	need_sh();
 	sb_printf(&j,
-		  "{\"createRuntime\":["
-		  "{\"path\":\"%s\",\"args\":[\"mark\",\"%s\",\"one\"]},"
-		  "{\"path\":\"%s\",\"args\":[\"mark\",\"%s\",\"two\"]},"
-		  "{\"path\":\"/bin/sh\",\"args\":[\"argv-zero\",\"-c\","
-		  "\"tr '\\\\0' ' ' </proc/$$/cmdline >%s; echo three >>%s\"]}],"
-		  "\"prestart\":[{\"path\":\"%s\",\"args\":[\"mark\",\"%s\",\"other-kind\"]}]}",
-		  s, tmp("order"), s, tmp("order"), tmp("cmdline"), tmp("order"), s, tmp("order"));
+	          "{\"createRuntime\":["
+	          "{\"path\":\"%s\",\"args\":[\"mark\",\"%s\",\"one\"]},"
+	          "{\"path\":\"%s\",\"args\":[\"mark\",\"%s\",\"two\"]},"
+	          "{\"path\":\"/bin/sh\",\"args\":[\"argv-zero\",\"-c\","
+	          "\"tr '\\\\0' ' ' </proc/$$/cmdline >%s; echo three >>%s\"]}],"
+	          "\"prestart\":[{\"path\":\"%s\",\"args\":[\"mark\",\"%s\",\"other-kind\"]}]}",
+	          s, tmp("order"), s, tmp("order"), tmp("cmdline"), tmp("order"), s, tmp("order"));
 	CHECK_INT(run(j.buf, HOOK_CREATE_RUNTIME, "{}", &err), 0);
 	if (err)
 		unit_fail(__FILE__, __LINE__, "%s", err->msg);
@@ -129,13 +129,14 @@ TEST(state_arrives_on_stdin_intact)
 	struct strbuf j = STRBUF_INIT, big = STRBUF_INIT;
 	struct error *err = NULL;
 	const char *state = "{\"ociVersion\":\"1.2.0\",\"id\":\"c1\",\"status\":\"creating\","
-			    "\"pid\":4242,\"bundle\":\"/b\",\"annotations\":{\"k\":\"v\\u00e9\"}}";
+	                    "\"pid\":4242,\"bundle\":\"/b\",\"annotations\":{\"k\":\"v\\u00e9\"}}";
 	char *got;
 
 	need_sh();
-	sb_printf(&j, "{\"createContainer\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
-		      "\"cat > %s\"]}]}",
-		  tmp("state"));
+	sb_printf(&j,
+	          "{\"createContainer\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
+	          "\"cat > %s\"]}]}",
+	          tmp("state"));
 	CHECK_INT(run(j.buf, HOOK_CREATE_CONTAINER, state, &err), 0);
 	got = slurp(tmp("state"));
 	CHECK_STR(got, state);
@@ -164,16 +165,18 @@ TEST(env_exactly_as_given)
 	if (access("/usr/bin/env", X_OK) < 0)
 		unit_skip("no /usr/bin/env");
 	setenv("OCIBOX_TEST_LEAK", "must not reach the hook", 1);
-	sb_printf(&j,
-		  "{\"poststart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"/usr/bin/env > %s\"],"
-		  "\"env\":[\"A=1\",\"B=two words\",\"PATH=/nowhere\"]}],"
-		  "\"poststop\":[{\"path\":\"/usr/bin/env\",\"args\":[\"env\"]}],"
-		  "\"prestart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"/usr/bin/env > %s\"]}]}",
-		  tmp("env1"), tmp("env2"));
+	sb_printf(
+	    &j,
+	    "{\"poststart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"/usr/bin/env > %s\"],"
+	    "\"env\":[\"A=1\",\"B=two words\",\"PATH=/nowhere\"]}],"
+	    "\"poststop\":[{\"path\":\"/usr/bin/env\",\"args\":[\"env\"]}],"
+	    "\"prestart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"/usr/bin/env > %s\"]}]}",
+	    tmp("env1"), tmp("env2"));
 	CHECK_INT(run(j.buf, HOOK_POSTSTART, "{}", &err), 0);
 	got = slurp(tmp("env1"));
 	/* sh may add PWD (and only that) to what it exports */
-	CHECK(strstr(got, "A=1\n") && strstr(got, "B=two words\n") && strstr(got, "PATH=/nowhere\n"));
+	CHECK(strstr(got, "A=1\n") && strstr(got, "B=two words\n") &&
+	      strstr(got, "PATH=/nowhere\n"));
 	CHECK(!strstr(got, "OCIBOX_TEST_LEAK"));
 	CHECK(!strstr(got, "HOME="));
 	free(got);
@@ -200,12 +203,13 @@ TEST(hook_output_is_ours)
 
 	if (access("/usr/bin/env", X_OK) < 0)
 		unit_skip("no /usr/bin/env");
-	CHECK_INT(unit_run_child(env_to_stdout,
-				 "{\"poststop\":[{\"path\":\"/usr/bin/env\",\"args\":[\"env\"],"
-				 "\"env\":[\"ONLY=this\"]},"
-				 "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"echo to-stderr >&2\"]}]}",
-				 &out),
-		  0);
+	CHECK_INT(unit_run_child(
+	              env_to_stdout,
+	              "{\"poststop\":[{\"path\":\"/usr/bin/env\",\"args\":[\"env\"],"
+	              "\"env\":[\"ONLY=this\"]},"
+	              "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"echo to-stderr >&2\"]}]}",
+	              &out),
+	          0);
 	CHECK(out && strstr(out, "ONLY=this\n") && strstr(out, "to-stderr\n"));
 	free(out);
 }
@@ -219,10 +223,10 @@ TEST(timeout_kills_the_hook)
 
 	need_sh();
 	sb_printf(&j,
-		  "{\"prestart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
-		  "\"echo $$ > %s; exec sleep 100\"],\"timeout\":1},"
-		  "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"touch %s\"]}]}",
-		  tmp("pid"), tmp("after"));
+	          "{\"prestart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
+	          "\"echo $$ > %s; exec sleep 100\"],\"timeout\":1},"
+	          "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"touch %s\"]}]}",
+	          tmp("pid"), tmp("after"));
 	r = run(j.buf, HOOK_PRESTART, "{}", &err);
 	CHECK(r < 0);
 	CHECK(err && strstr(err->msg, "prestart hook /bin/sh: timed out after 1s"));
@@ -244,16 +248,18 @@ TEST(failing_hook_stops_the_list)
 	const char *fail = script("fail", "exit 3\n");
 
 	need_sh();
-	sb_printf(&j,
-		  "{\"startContainer\":["
-		  "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"touch %s\"]},"
-		  "{\"path\":\"%s\"},"
-		  "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"touch %s\"]}],"
-		  "\"createRuntime\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"kill -TERM $$\"]}],"
-		  "\"prestart\":[{\"path\":\"%s\"}]}",
-		  tmp("first"), fail, tmp("third"), tmp("nonexistent"));
+	sb_printf(
+	    &j,
+	    "{\"startContainer\":["
+	    "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"touch %s\"]},"
+	    "{\"path\":\"%s\"},"
+	    "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"touch %s\"]}],"
+	    "\"createRuntime\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"kill -TERM $$\"]}],"
+	    "\"prestart\":[{\"path\":\"%s\"}]}",
+	    tmp("first"), fail, tmp("third"), tmp("nonexistent"));
 	CHECK(run(j.buf, HOOK_START_CONTAINER, "{}", &err) < 0);
-	CHECK(err && strstr(err->msg, "startContainer hook ") && strstr(err->msg, "/fail: exit status 3"));
+	CHECK(err && strstr(err->msg, "startContainer hook ") &&
+	      strstr(err->msg, "/fail: exit status 3"));
 	CHECK(access(tmp("first"), F_OK) == 0);
 	CHECK(access(tmp("third"), F_OK) < 0);
 	err_free(&err);
@@ -304,8 +310,8 @@ TEST(bad_hooks_refused_before_any_runs)
 		sb_printf(&j, bad[i], tmp("ran"));
 		r = run(j.buf, HOOK_PRESTART, "{}", &err);
 		if (r >= 0 || !err || !strstr(err->msg, why[i]))
-			unit_fail(__FILE__, __LINE__, "case %zu: r=%d, error '%s', expected '%s'", i,
-				  r, err ? err->msg : "(none)", why[i]);
+			unit_fail(__FILE__, __LINE__, "case %zu: r=%d, error '%s', expected '%s'",
+			          i, r, err ? err->msg : "(none)", why[i]);
 		CHECK(access(tmp("ran"), F_OK) < 0); /* the good first hook did not run either */
 		err_free(&err);
 		sb_release(&j);
@@ -323,13 +329,15 @@ TEST(unread_large_state_does_not_deadlock)
 	need_sh();
 	while (big.len < (4u << 20))
 		sb_adds(&big, "{\"padding\":\"0123456789abcdef0123456789abcdef\"}");
-	sb_printf(&j,
-		  "{\"prestart\":[{\"path\":\"/bin/true\"},"
-		  "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"sleep 1; touch %s\"]},"
-		  "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"exec 0<&-; touch %s\"]},"
-		  "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"head -c 10 >/dev/null; touch %s\"]}],"
-		  "\"createRuntime\":[{\"path\":\"/bin/sleep\",\"args\":[\"sleep\",\"100\"],\"timeout\":1}]}",
-		  tmp("slept"), tmp("closed"), tmp("head"));
+	sb_printf(
+	    &j,
+	    "{\"prestart\":[{\"path\":\"/bin/true\"},"
+	    "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"sleep 1; touch %s\"]},"
+	    "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"exec 0<&-; touch %s\"]},"
+	    "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"head -c 10 >/dev/null; touch %s\"]}],"
+	    "\"createRuntime\":[{\"path\":\"/bin/"
+	    "sleep\",\"args\":[\"sleep\",\"100\"],\"timeout\":1}]}",
+	    tmp("slept"), tmp("closed"), tmp("head"));
 	sigprocmask(SIG_SETMASK, NULL, &mask);
 	CHECK(!sigismember(&mask, SIGPIPE));
 	CHECK_INT(run(j.buf, HOOK_PRESTART, big.buf, &err), 0);
@@ -367,10 +375,10 @@ TEST(poststop_failure_is_a_warning)
 
 	need_sh();
 	sb_printf(&j,
-		  "{\"poststop\":["
-		  "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"exit 7\"]},"
-		  "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"touch %s\"]}]}",
-		  tmp("second"));
+	          "{\"poststop\":["
+	          "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"exit 7\"]},"
+	          "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"touch %s\"]}]}",
+	          tmp("second"));
 	CHECK_INT(unit_run_child(poststop_list, j.buf, &out), 0);
 	CHECK(out && strstr(out, "poststop hook /bin/sh: exit status 7"));
 	CHECK(access(tmp("second"), F_OK) == 0);
