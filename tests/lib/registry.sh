@@ -39,7 +39,7 @@ reg_stop_all() {
 	local pid alive
 	[ -f "$REG_DIR/pids" ] || return 0
 	while read -r pid; do
-		kill "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null || :
 	done < "$REG_DIR/pids"
 	for _ in $(seq 30); do
 		alive=
@@ -50,7 +50,7 @@ reg_stop_all() {
 		sleep 0.1
 	done
 	while read -r pid; do
-		kill -9 "$pid" 2>/dev/null
+		kill -9 "$pid" 2>/dev/null || :
 	done < "$REG_DIR/pids"
 	: > "$REG_DIR/pids"
 }
