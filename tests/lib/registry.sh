@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tests/*.test after testing.sh: a real registry for pull tests, with its peers.
 #   reg_certs                  CA, server cert (SAN IP:127.0.0.1, DNS:localhost), client pair,
 #                              token-signing cert, under $REG_PKI
@@ -30,6 +31,8 @@ REG_ADDR='' REG_MODE='' REG_CREDS='' REG_CERTS=''
 # Debian's python3 (scripts/install-deps test) when it is there: a pyenv shim earlier on PATH
 # costs 0.4 s a call, and the tests make dozens.
 REG_PY=$(command -v /usr/bin/python3 || command -v python3)
+# ociimage.py is imported by its neighbours: no __pycache__ in the source tree.
+export PYTHONDONTWRITEBYTECODE=1
 mkdir -p "$REG_DIR" "$REG_CERTS_D"
 : > "$REG_DIR/pids"
 printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' > "$REG_DIR/policy.json"
