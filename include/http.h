@@ -39,7 +39,7 @@
  *    The name is checked against the certificate's subject alternative names only (DNS names,
  *    a leftmost "*." wildcard, IP addresses), as Go and so Docker do: the CN is not used.
  *  - Trust: the system bundle ($SSL_CERT_FILE, else the first of the usual places; plus every
- *    file of $SSL_CERT_DIR), plus per host, in Docker's layout, every ROOT/HOST:PORT/ and
+ *    file of $SSL_CERT_DIR) or the one file configured, plus per host, in Docker's layout, every ROOT/HOST:PORT/ and
  *    ROOT/HOST/ under the certs.d roots: *.crt are more CAs for that host, *.cert + *.key a
  *    client certificate. Insecure hosts skip verification (and may be spoken to in plain http).
  *  - No RTC: time-validity failures name the certificate's dates and the system clock, and
@@ -99,7 +99,8 @@ struct http_options {
 	/* Colon-separated roots of HOST:PORT/ and HOST/ certificate folders. NULL:
 	 * $OCIBOX_CERTS_D, else "/etc/ocibox/certs.d:/etc/docker/certs.d". */
 	const char *certs_d;
-	/* The trust store, a PEM bundle. NULL: $SSL_CERT_FILE, else the system's bundle. */
+	/* The trust store, a PEM bundle, instead of the system's. NULL: the system's, which is
+	 * $SSL_CERT_FILE or else the first usual bundle found, plus $SSL_CERT_DIR's files. */
 	const char *ca_file;
 	/* Hosts whose certificates are not verified and that may be spoken to in plain http:
 	 * NULL-terminated "HOST", "HOST:PORT", "[IPV6]:PORT" or CIDR ("10.0.0.0/8"). */

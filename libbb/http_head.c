@@ -114,7 +114,7 @@ static int parse(struct http_head *h, struct error **err)
 	return 0;
 }
 
-int head_read(struct http_conn *c, struct http_head *h, struct error **err)
+static int read_block(struct http_conn *c, struct http_head *h, struct error **err)
 {
 	memset(h, 0, sizeof(*h));
 	for (;;) {
@@ -139,7 +139,18 @@ int head_read(struct http_conn *c, struct http_head *h, struct error **err)
 		if (h->raw.len > (size_t)n && (n == 1 || (n == 2 && *l == '\r')))
 			break;
 	}
-	return parse(h, err);
+	return 0;
+}
+
+int head_read(struct http_conn *c, struct http_head *h, struct error **err)
+{
+	int r = read_block(c, h, err);
+
+	if (r == 0)
+		r = parse(h, err);
+	if (r < 0)
+		head_release(h);
+	return r;
 }
 
 void head_release(struct http_head *h)

@@ -39,63 +39,6 @@ static bool is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Every folder of a colon-separated list; files that are no certificates are skipped. */
-static void load_dirs(const char *list, mbedtls_x509_crt *chain)
-{
-	char *copy cleanup_free = xstrdup(list), *save = NULL;
-
-	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
-		if (is_dir(d))
-			mbedtls_x509_crt_parse_path(chain, d);
-}
-
-int tls_load_system_cas(const char *ca_file, mbedtls_x509_crt *chain, struct error **err)
-{
-	const char *dirs = getenv("SSL_CERT_DIR"), *file = ca_file ? ca_file : getenv("SSL_CERT_FILE");
-	struct strbuf tried = STRBUF_INIT;
-
-	if (file && *file) {
-		if (mbedtls_x509_crt_parse_file(chain, file) < 0 && !count(chain)) {
-			err_set(err, 0, "TLS: %s: no certificates could be read", file);
-			return -ENOENT;
-		}
-	} else {
-		for (size_t i = 0; i < ARRAY_SIZE(bundles) && !count(chain); i++)
-			if (is_file(bundles[i]))
-				mbedtls_x509_crt_parse_file(chain, bundles[i]);
-		if (!count(chain) && !dirs)
-			for (size_t i = 0; i < ARRAY_SIZE(cert_dirs) && !count(chain); i++)
-				load_dirs(cert_dirs[i], chain);
-	}
-	if (dirs)
-		load_dirs(dirs, chain);
-	if (count(chain))
-		return count(chain);
-	for (size_t i = 0; i < ARRAY_SIZE(bundles); i++)
-		sb_printf(&tried, "%s, ", bundles[i]);
-	err_set(err, 0,
-		"TLS: no CA certificates to verify with (looked for %s$SSL_CERT_DIR, /etc/ssl/certs/): "
-		"install ca-certificates or set SSL_CERT_FILE",
-		tried.buf);
-	sb_release(&tried);
-	return -ENOENT;
-}
-
-void tls_host_certs_init(struct tls_host_certs *hc)
-{
-	memset(hc, 0, sizeof(*hc));
-	mbedtls_x509_crt_init(&hc->cas);
-	mbedtls_x509_crt_init(&hc->own);
-	mbedtls_pk_init(&hc->key);
-}
-
-void tls_host_certs_free(struct tls_host_certs *hc)
-{
-	mbedtls_x509_crt_free(&hc->cas);
-	mbedtls_x509_crt_free(&hc->own);
-	mbedtls_pk_free(&hc->key);
-}
-
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -121,6 +64,81 @@ static char **list_dir(const char *dir, size_t *n)
 	if (*n)
 		qsort(names, *n, sizeof(*names), by_name);
 	return names;
+}
+
+/* Every certificate file of a colon-separated list of folders. A symlink to a name in the
+ * same folder is a hash alias (c_rehash, update-ca-certificates) of a file read anyway. */
+static void load_dirs(const char *list, mbedtls_x509_crt *chain)
+{
+	char *copy cleanup_free = xstrdup(list), *save = NULL;
+
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		size_t n;
+		char **names = list_dir(d, &n);
+		for (size_t i = 0; i < n; i++) {
+			char *path = xasprintf("%s/%s", d, names[i]), target[256];
+			ssize_t t = readlink(path, target, sizeof(target) - 1);
+			if (t < 0 || memchr(target, '/', t))
+				mbedtls_x509_crt_parse_file(chain, path);
+			free(path);
+			free(names[i]);
+		}
+		free(names);
+	}
+}
+
+int tls_load_system_cas(const char *ca_file, mbedtls_x509_crt *chain, struct error **err)
+{
+	const char *dirs = getenv("SSL_CERT_DIR"), *file = getenv("SSL_CERT_FILE");
+	struct strbuf tried = STRBUF_INIT;
+
+	/* An explicit file is the whole trust store; the variables add to each other, as in Go. */
+	if (ca_file) {
+		file = ca_file;
+		dirs = NULL;
+	}
+	if (file && *file) {
+		mbedtls_x509_crt_parse_file(chain, file);
+	} else {
+		for (size_t i = 0; i < ARRAY_SIZE(bundles) && !count(chain); i++)
+			if (is_file(bundles[i]))
+				mbedtls_x509_crt_parse_file(chain, bundles[i]);
+		if (!count(chain) && !dirs)
+			for (size_t i = 0; i < ARRAY_SIZE(cert_dirs) && !count(chain); i++)
+				load_dirs(cert_dirs[i], chain);
+	}
+	if (dirs && *dirs)
+		load_dirs(dirs, chain);
+	if (count(chain))
+		return count(chain);
+	if (file && *file) {
+		err_set(err, 0, "TLS: %s: no certificates could be read%s", file,
+			dirs && *dirs ? " (nor from $SSL_CERT_DIR)" : "");
+		return -ENOENT;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bundles); i++)
+		sb_printf(&tried, "%s, ", bundles[i]);
+	err_set(err, 0,
+		"TLS: no CA certificates to verify with (looked for %s$SSL_CERT_DIR, /etc/ssl/certs/): "
+		"install ca-certificates or set SSL_CERT_FILE",
+		tried.buf);
+	sb_release(&tried);
+	return -ENOENT;
+}
+
+void tls_host_certs_init(struct tls_host_certs *hc)
+{
+	memset(hc, 0, sizeof(*hc));
+	mbedtls_x509_crt_init(&hc->cas);
+	mbedtls_x509_crt_init(&hc->own);
+	mbedtls_pk_init(&hc->key);
+}
+
+void tls_host_certs_free(struct tls_host_certs *hc)
+{
+	mbedtls_x509_crt_free(&hc->cas);
+	mbedtls_x509_crt_free(&hc->own);
+	mbedtls_pk_free(&hc->key);
 }
 
 static int load_pair(const char *dir, const char *base, struct tls_host_certs *hc,

@@ -6,9 +6,9 @@
 #include <mbedtls/pk.h>
 #include <mbedtls/x509_crt.h>
 
-/* The system trust store into chain: how many certificates it holds, or -ENOENT with err
- * saying where it looked. ca_file: NULL for $SSL_CERT_FILE or the first usual bundle found;
- * every file of $SSL_CERT_DIR's folders is added. */
+/* The trust store into chain: how many certificates it holds, or -ENOENT with err saying
+ * where it looked. ca_file alone if given; else $SSL_CERT_FILE or the first usual bundle
+ * found, plus every file of $SSL_CERT_DIR's folders. */
 int tls_load_system_cas(const char *ca_file, mbedtls_x509_crt *chain, struct error **err);
 
 /* What the certs.d folders give one host. */

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Servers for tests/unit/http.c: HTTP/1.1 servers (plain or TLS) with routes that behave well
-and badly, and a forward proxy (absolute-form GET and CONNECT).
+and badly, and a forward proxy (absolute-form GET and CONNECT) that logs each request it gets.
 
-  http-server.py --watch PID NAME=SPEC...   one process, many servers; SPEC is
-      plain | plain6 (on ::1) | tls:CERT:KEY[:CLIENT-CA]
+  http-server.py [--watch PID] [--log FILE] NAME=SPEC...   one process, many servers; SPEC is
+      plain | plain6 (on ::1) | tls:CERT:KEY[:CLIENT-CA] | proxy[:USER:PASS]
   http-server.py --proxy [--proxy-auth USER:PASS] [--log FILE]
 
 Prints the ports it bound on one line ("NAME=PORT ...", or just PORT for the proxy; 0 for a
@@ -263,8 +263,13 @@ class ProxyServer(socketserver.ThreadingTCPServer):
         pass # clients that give up mid-relay
 
 
-def make_server(spec):
+def make_server(spec, log):
     kind, *files = spec.split(':')
+    if kind == 'proxy':
+        srv = ProxyServer(('127.0.0.1', 0), ProxyHandler)
+        srv.log = log
+        srv.auth = base64.b64encode(':'.join(files).encode()).decode() if files else None
+        return srv
     v6 = type('V6', (Server,), {'address_family': socket.AF_INET6})
     try:
         srv = (v6 if kind == 'plain6' else Server)(('::1' if kind == 'plain6' else '127.0.0.1', 0), Handler)
@@ -298,7 +303,7 @@ def main():
         ports, servers = [], []
         for spec in a.specs:
             name, spec = spec.split('=', 1)
-            srv = make_server(spec)
+            srv = make_server(spec, a.log)
             ports.append('%s=%d' % (name, srv.server_address[1] if srv else 0))
             if srv:
                 servers.append(srv)

@@ -10,7 +10,6 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -115,9 +114,9 @@ struct server {
 	unsigned port;
 };
 
-/* Runs http-server.py with args and reads the line it prints. A server of one test dies with
- * it; the shared ones watch the runner instead. */
-static pid_t spawn(const char *const *args, bool of_test, char *line, size_t size)
+/* Runs http-server.py with args and reads the line it prints. It outlives the test that started
+ * it: it watches the runner's pid, and the runner's destructor kills it. */
+static pid_t spawn(const char *const *args, char *line, size_t size)
 {
 	const char *argv[24] = {python(), src("tests/unit/http-server.py")};
 	int fds[2], n = 2;
@@ -130,8 +129,6 @@ static pid_t spawn(const char *const *args, bool of_test, char *line, size_t siz
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		if (of_test)
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(fds[1], 1);
 		execv(argv[0], (char **)argv);
 		execvp(argv[0], (char **)argv);
@@ -155,29 +152,15 @@ static pid_t spawn(const char *const *args, bool of_test, char *line, size_t siz
 	return pid;
 }
 
-/* A proxy of this test's own: http-server.py --proxy ARGS... */
-static struct server proxy(const char *arg, ...)
-{
-	const char *args[20] = {"--proxy"};
-	struct server s;
-	char line[64];
-	int n = 1;
-	va_list ap;
-
-	va_start(ap, arg);
-	for (const char *a = arg; a && n < 19; a = va_arg(ap, const char *))
-		args[n++] = a;
-	va_end(ap);
-	s.pid = spawn(args, true, line, sizeof(line));
-	s.port = atoi(line);
-	return s;
-}
-
 /* The servers most tests share: one python process for the whole run, started by the first
  * test that needs it (python's start-up is the slow part of these tests). */
-enum srv { PLAIN, PLAIN6, TLS, RSA, WRONG, WILD, SELF, FUTURE, EXPIRED, CLIENTAUTH, NSRV };
+enum srv {
+	PLAIN, PLAIN6, TLS, RSA, WRONG, WILD, SELF, FUTURE, EXPIRED, CLIENTAUTH, PROXY, PROXYAUTH,
+	NSRV
+};
 static const char *const srv_names[NSRV] = {
 	"plain", "plain6", "tls", "rsa", "wrong", "wild", "self", "future", "expired", "clientauth",
+	"proxy", "proxyauth",
 };
 
 static const char *cert(const char *name);
@@ -194,8 +177,8 @@ static unsigned port(enum srv which)
 			snprintf(line, sizeof(line), "%s", strchr(file, ' ') + 1);
 			free(file);
 		} else {
-			char *specs[NSRV], pid[16];
-			const char *args[NSRV + 3] = {"--watch", pid};
+			char *specs[NSRV], pid[16], *log = xasprintf("%s/proxy.log", certdir);
+			const char *args[NSRV + 5] = {"--watch", pid, "--log", log};
 			snprintf(pid, sizeof(pid), "%d", (int)runner);
 			specs[PLAIN] = xstrdup("plain=plain");
 			specs[PLAIN6] = xstrdup("plain6=plain6");
@@ -208,14 +191,17 @@ static unsigned port(enum srv which)
 			specs[EXPIRED] = xasprintf("expired=tls:%s:%s", cert("expired.crt"), cert("server.key"));
 			specs[CLIENTAUTH] = xasprintf("clientauth=tls:%s:%s:%s", cert("server.crt"),
 						      cert("server.key"), cert("ca.crt"));
+			specs[PROXY] = xstrdup("proxy=proxy");
+			specs[PROXYAUTH] = xstrdup("proxyauth=proxy:user:p@ss");
 			for (int i = 0; i < NSRV; i++)
-				args[i + 2] = specs[i];
-			pid_t p = spawn(args, false, line, sizeof(line));
+				args[i + 4] = specs[i];
+			pid_t p = spawn(args, line, sizeof(line));
 			char *rec = xasprintf("%d %s", (int)p, line);
 			CHECK_INT(write_file_atomic(AT_FDCWD, path, rec, strlen(rec), 0644, NULL), 0);
 			free(rec);
 			for (int i = 0; i < NSRV; i++)
 				free(specs[i]);
+			free(log);
 		}
 		for (int i = 0; i < NSRV; i++) {
 			char key[32], *at;
@@ -1057,6 +1043,40 @@ static void put_file(const char *dir, const char *name, const char *from)
 	free(cmd);
 }
 
+TEST(tls_trust_store_from_the_environment)
+{
+	struct server s = shared(TLS);
+	char *dir = xasprintf("%s/cadir", unit_tmpdir()), *link = xasprintf("%s/abcd1234.0", dir);
+	struct http_options o = {.certs_d = "/nonexistent", .http_proxy = "", .https_proxy = ""};
+	struct http_client *c;
+	struct result a, b, d;
+
+	/* SSL_CERT_FILE replaces the system bundle. */
+	unsetenv("SSL_CERT_DIR");
+	setenv("SSL_CERT_FILE", cert("ca.crt"), 1);
+	c = client(&o);
+	a = get(c, u("https://127.0.0.1:%u/hello", s.port));
+	CHECK_INT(a.rc, 0);
+	http_client_free(c);
+	/* SSL_CERT_DIR adds its files (a hash alias beside them is not read twice). */
+	put_file(dir, "test-ca.pem", cert("ca.crt"));
+	CHECK_INT(symlink("test-ca.pem", link), 0);
+	setenv("SSL_CERT_FILE", "/nonexistent.pem", 1);
+	setenv("SSL_CERT_DIR", dir, 1);
+	c = client(&o);
+	b = get(c, u("https://127.0.0.1:%u/hello", s.port));
+	CHECK_INT(b.rc, 0);
+	http_client_free(c);
+	/* A file named in the options is the whole store: the variables no longer count. */
+	o.ca_file = cert("self.crt");
+	c = client(&o);
+	d = get(c, u("https://127.0.0.1:%u/hello", s.port));
+	CHECK_INT(d.rc, -EKEYREJECTED);
+	release(&a), release(&b), release(&d);
+	http_client_free(c);
+	free(dir), free(link);
+}
+
 TEST(tls_certs_d_cas_per_host)
 {
 	struct server s = shared(TLS);
@@ -1222,18 +1242,32 @@ TEST(tls_read_timeout)
 
 /* ---- proxies ---- */
 
-static char *slurp(const char *path)
+/* The shared proxies' log grows through the run: a test reads what it added. */
+static off_t log_mark(void)
 {
-	char *s = read_file_at(AT_FDCWD, path, 1 << 20, NULL);
+	struct stat st;
+	char path[400];
 
-	return s ? s : xstrdup("");
+	snprintf(path, sizeof(path), "%s/proxy.log", certdir);
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+static char *log_since(off_t mark)
+{
+	char path[400], *all, *r;
+	size_t len = 0;
+
+	snprintf(path, sizeof(path), "%s/proxy.log", certdir);
+	all = read_file_at(AT_FDCWD, path, 1 << 20, &len);
+	r = xstrdup(all && (size_t)mark <= len ? all + mark : "");
+	free(all);
+	return r;
 }
 
 TEST(http_proxy_gets_absolute_urls)
 {
-	char *log = xasprintf("%s/proxy.log", unit_tmpdir());
-	struct server s = shared(PLAIN);
-	struct server p = proxy("--log", log, NULL);
+	struct server s = shared(PLAIN), p = shared(PROXY);
+	off_t mark = log_mark();
 	struct http_client *c = client(&(struct http_options){
 		.http_proxy = u("127.0.0.1:%u", p.port), .https_proxy = "", .no_proxy = ""});
 	/* registry.test resolves only inside the proxy: reaching it proves the detour. */
@@ -1246,19 +1280,18 @@ TEST(http_proxy_gets_absolute_urls)
 	CHECK_HAS(a.body, u("host=registry.test:%u\n", s.port));
 	CHECK_HAS(a.body, "path=/echo\n");
 	CHECK_INT(b.rc, 0);
-	l = slurp(log);
+	l = log_since(mark);
 	CHECK_STR(l, u("GET http://registry.test:%u/echo auth=-\n", s.port));
 	release(&a), release(&b);
-	free(l), free(log);
+	free(l);
 	http_client_free(c);
 	stop(&s), stop(&p);
 }
 
 TEST(https_proxy_connect_with_basic_auth)
 {
-	char *log = xasprintf("%s/proxy.log", unit_tmpdir());
-	struct server s = shared(TLS);
-	struct server p = proxy("--proxy-auth", "user:p@ss", "--log", log, NULL);
+	struct server s = shared(TLS), p = shared(PROXYAUTH);
+	off_t mark = log_mark();
 	struct http_options o = {.ca_file = cert("ca.crt"), .http_proxy = "", .no_proxy = "",
 				 .https_proxy = u("http://user:p%%40ss@127.0.0.1:%u", p.port)};
 	struct http_client *c = client(&o), *bad;
@@ -1276,20 +1309,19 @@ TEST(https_proxy_connect_with_basic_auth)
 	CHECK_INT(d.rc, -ECONNREFUSED);
 	CHECK_STR(d.err, u("https://registry.test:%u/hello: proxy 127.0.0.1 port %u: CONNECT "
 			   "registry.test:%u: 407 Proxy Authentication Required", s.port, p.port, s.port));
-	l = slurp(log);
+	l = log_since(mark);
 	CHECK_STR(l, u("CONNECT registry.test:%u auth=Basic dXNlcjpwQHNz\nCONNECT registry.test:%u "
 		       "auth=Basic dXNlcjp3cm9uZw==\n", s.port, s.port));
 	release(&a), release(&b), release(&d);
-	free(l), free(log);
+	free(l);
 	http_client_free(c), http_client_free(bad);
 	stop(&s), stop(&p);
 }
 
 TEST(no_proxy_from_the_environment)
 {
-	char *log = xasprintf("%s/proxy.log", unit_tmpdir());
-	struct server s = shared(PLAIN);
-	struct server p = proxy("--log", log, NULL);
+	struct server s = shared(PLAIN), p = shared(PROXY);
+	off_t mark = log_mark();
 	struct http_client *c;
 	struct result a, b, d;
 	char *l;
@@ -1314,10 +1346,10 @@ TEST(no_proxy_from_the_environment)
 	c = client(&(struct http_options){0});
 	d = get(c, u("http://registry.test:%u/hello", s.port));
 	CHECK_INT(d.rc, -EHOSTUNREACH);
-	l = slurp(log);
+	l = log_since(mark);
 	CHECK_STR(l, u("GET http://registry.test:%u/hello auth=-\n", s.port));
 	release(&a), release(&b), release(&d);
-	free(l), free(log);
+	free(l);
 	http_client_free(c);
 	stop(&s), stop(&p);
 }
@@ -1325,7 +1357,7 @@ TEST(no_proxy_from_the_environment)
 TEST(tls_wildcard_names_one_label)
 {
 	struct server s = shared(WILD);
-	struct server p = proxy(NULL);
+	struct server p = shared(PROXY);
 	struct http_client *c = client(&(struct http_options){.ca_file = cert("ca.crt"),
 		.http_proxy = "", .no_proxy = "", .https_proxy = u("127.0.0.1:%u", p.port)});
 	struct result a = get(c, u("https://a.registry.test:%u/hello", s.port));
