@@ -23,8 +23,10 @@ static int wait_fd(int fd, short events, unsigned timeout_ms)
 
 static int connect_one(const struct addrinfo *ai, unsigned timeout_ms)
 {
-	int fd cleanup_close = -1, one = 1, soerr = 0, r;
-	socklen_t len = sizeof(soerr);
+	int fd cleanup_close = -1, one = 1, r;
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	char c;
 
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd < 0)
@@ -35,10 +37,10 @@ static int connect_one(const struct addrinfo *ai, unsigned timeout_ms)
 		r = wait_fd(fd, POLLOUT, timeout_ms);
 		if (r < 0)
 			return r;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
-			return -errno;
-		if (soerr)
-			return -soerr;
+		/* Not SO_ERROR: qemu-user passes its value through untranslated (host errno
+		 * numbers on MIPS). A failed connect's error comes back from read() instead. */
+		if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0)
+			return read(fd, &c, 1) < 0 ? -errno : -ECONNREFUSED;
 	}
 	/* A request head and its body go out as separate writes: no Nagle delay between them. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
