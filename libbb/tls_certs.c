@@ -78,7 +78,7 @@ static void load_dirs(const char *list, mbedtls_x509_crt *chain)
 		for (size_t i = 0; i < n; i++) {
 			char *path = xasprintf("%s/%s", d, names[i]), target[256];
 			ssize_t t = readlink(path, target, sizeof(target) - 1);
-			if (t < 0 || memchr(target, '/', t))
+			if ((t < 0 || memchr(target, '/', t)) && is_file(path))
 				mbedtls_x509_crt_parse_file(chain, path);
 			free(path);
 			free(names[i]);
