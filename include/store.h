@@ -61,6 +61,12 @@ struct store {
 	unsigned mode;
 };
 
+/* One handle per process: flock() locks belong to the open file, so a process that holds a
+ * STORE_WRITE handle and opens a STORE_EXCLUSIVE one waits for itself forever. A pull keeps
+ * its STORE_WRITE handle from the first blob to the tag, so gc never sees its blobs and
+ * layers unreferenced. Layers need root: overlay whiteouts are character devices and
+ * trusted.* xattrs. */
+
 /* $OCIBOX_ROOT if set and not empty, else STORE_DEFAULT_ROOT. */
 const char *store_default_root(void);
 /* Opens (creating its directories, mode 0700 for the root) the store at root. A writer that

@@ -145,8 +145,18 @@ static bool dangling_link(int dirfd, const char *name)
 	       fstatat(dirfd, name, &st, 0) < 0 && errno == ENOENT;
 }
 
+/* Per-layer lock files: only an ingest holds one, and it holds the store lock shared first. */
+static bool layer_lock(int dirfd, const char *name)
+{
+	if (str_has_prefix(name, "layer-"))
+		unlinkat(dirfd, name, 0);
+	return false; /* bookkeeping, not a finding */
+}
+
 int store_sweep(struct store *s, store_report_fn *report, void *ctx, bool remove)
 {
+	if (remove)
+		sweep_dir(s, LOCK_DIR, layer_lock, NULL, NULL, false);
 	return sweep_dir(s, LAYER_DIR, layer_tmp, report, ctx, remove) +
 	       sweep_dir(s, BLOB_DIR, dot_tmp, report, ctx, remove) +
 	       sweep_dir(s, ".", refs_tmp, report, ctx, remove) +

@@ -30,11 +30,13 @@ void store_mark(struct store_marks *m, const char *digest)
 
 bool store_marks_has(struct store_marks *m, const char *hex)
 {
+	if (!m->n)
+		return false;
 	if (!m->sorted) {
 		qsort(m->v, m->n, sizeof(*m->v), cmp_str);
 		m->sorted = true;
 	}
-	return m->n && bsearch(&hex, m->v, m->n, sizeof(*m->v), cmp_str);
+	return bsearch(&hex, m->v, m->n, sizeof(*m->v), cmp_str) != NULL;
 }
 
 void store_marks_free(struct store_marks *m)

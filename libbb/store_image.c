@@ -118,17 +118,19 @@ int store_image_resolve(struct store *s, const char *what, char **manifest, stru
 		return 0;
 	}
 	for (size_t i = 0; *prefix && is_hex(prefix) && i < refs.n && !ambiguous; i++) {
-		struct store_image img;
 		const char *man = refs.v[i].manifest;
+		struct json *j;
 		bool hit = false;
 
 		if (found && STREQ(found, man))
 			continue; /* another name of the same image */
 		if (STREQ(refs.v[i].digest + 7, prefix) || STREQ(man + 7, prefix))
 			hit = true;
-		else if (store_image_load(s, man, &img, NULL) == 0) {
-			hit = str_has_prefix(img.config + 7, prefix);
-			store_image_free(&img);
+		else if ((j = store_blob_json(s, man, NULL))) {
+			const char *config = json_get_str(json_get(j, "config"), "digest");
+			hit = config && str_has_prefix(config, "sha256:") &&
+			      str_has_prefix(config + 7, prefix);
+			json_free(j);
 		}
 		if (!hit)
 			continue;

@@ -978,7 +978,7 @@ TEST(gc_keeps_what_is_reachable)
 	SKIP_UNLESS_ROOT();
 	s = open_store(STORE_WRITE);
 	for (int i = 0; i < 4; i++) {
-		char tag[16];
+		char tag[32];
 		snprintf(tag, sizeof(tag), "layer %d\n", i);
 		sample_layer(&l[i], tag);
 		CHECK_INT(ingest(s, &l[i], NULL, NULL, GZ, 0, NULL), 0);
