@@ -84,15 +84,15 @@ int store_digest_hex(const char *digest, char hex[SHA256_HEX_SIZE], struct error
 bool store_blob_exists(struct store *s, const char *digest);
 /* Writes buf[0..len) as the blob digest after checking that it hashes to it. */
 int store_blob_put(struct store *s, const char *digest, const void *buf, size_t len,
-		   struct error **err);
+                   struct error **err);
 /* Streams a blob of expected size (-1: unknown) from read, hashing as it writes; at most max
  * bytes (0: no cap). Returns 1 when it was already there (nothing read), 0 when written. */
 int store_blob_ingest(struct store *s, store_read_fn *read, void *ctx, const char *digest,
-		      int64_t size, uint64_t max, struct error **err);
+                      int64_t size, uint64_t max, struct error **err);
 /* The blob's bytes (NUL-terminated; at most max, 0: 16 MiB), verified against its digest,
  * or NULL with *err set. */
 char *store_blob_get(struct store *s, const char *digest, size_t max, size_t *len,
-		     struct error **err);
+                     struct error **err);
 /* open(2) of the blob, O_RDONLY; negative with *err when missing. */
 int store_blob_open(struct store *s, const char *digest, struct error **err);
 
@@ -115,8 +115,8 @@ enum {
 
 struct store_ingest_opts {
 	unsigned flags;
-	uint64_t max_size;        /* cap on the uncompressed tar; 0: 64 GiB */
-	size_t writeback_bytes;   /* dirty page cache bound per file; 0: 4 MiB */
+	uint64_t max_size;                        /* cap on the uncompressed tar; 0: 64 GiB */
+	size_t writeback_bytes;                   /* dirty page cache bound per file; 0: 4 MiB */
 	void (*warn)(void *ctx, const char *msg); /* skipped device nodes...; NULL: bb_warn() */
 	void *ctx;
 };
@@ -135,9 +135,9 @@ struct store_ingest_stats {
  * Returns 1 when the layer was already complete (nothing read), 0 when ingested, negative on
  * failure with nothing left behind. stats may be NULL. */
 int store_layer_ingest(struct store *s, store_read_fn *read, void *ctx, const char *digest,
-		       int64_t size, const char *diff_id, const char *media_type,
-		       const struct store_ingest_opts *o, struct store_ingest_stats *stats,
-		       struct error **err);
+                       int64_t size, const char *diff_id, const char *media_type,
+                       const struct store_ingest_opts *o, struct store_ingest_stats *stats,
+                       struct error **err);
 bool store_layer_exists(struct store *s, const char *diff_id); /* complete marker present */
 /* "<root>/layers/<hex>/diff" and "l/<short>" (relative to store_layers_dir(), for lowerdir);
  * malloc'd, NULL for a malformed diff_id. */
@@ -150,9 +150,9 @@ struct json *store_layer_meta(struct store *s, const char *diff_id, struct error
 /* ---- references and images (libbb/store_ref.c, store_image.c) ---- */
 
 struct store_ref {
-	char *name;     /* "docker.io/library/busybox:latest" or "...busybox@sha256:..." */
-	char *digest;   /* what the name resolved to: an index or a manifest */
-	char *manifest; /* the manifest in use: the chosen platform's for an index, else digest */
+	char *name;       /* "docker.io/library/busybox:latest" or "...busybox@sha256:..." */
+	char *digest;     /* what the name resolved to: an index or a manifest */
+	char *manifest;   /* the manifest in use: the chosen platform's for an index, else digest */
 	long long tagged; /* when the reference was set, seconds since the epoch */
 };
 
@@ -168,15 +168,15 @@ const struct store_ref *store_refs_find(const struct store_refs *refs, const cha
 /* Adds or moves name to digest/manifest (manifest NULL: the same as digest). The manifest
  * blob must be in the store. images.json is rewritten atomically under locks/refs. */
 int store_tag(struct store *s, const char *name, const char *digest, const char *manifest,
-	      struct error **err);
+              struct error **err);
 /* Removes name; -ENOENT with *err when it is not there. */
 int store_untag(struct store *s, const char *name, struct error **err);
 
 struct store_layer_ref {
-	char *digest;     /* compressed, as the manifest lists it */
+	char *digest; /* compressed, as the manifest lists it */
 	char *media_type;
-	int64_t size;     /* compressed */
-	char *diff_id;    /* from the config's rootfs.diff_ids */
+	int64_t size;  /* compressed */
+	char *diff_id; /* from the config's rootfs.diff_ids */
 };
 
 /* An image as `images`, `inspect` and `run` need it. */
@@ -187,12 +187,12 @@ struct store_image {
 	uint64_t size;  /* sum of the layers' content bytes that are in the store */
 	struct store_layer_ref *layers;
 	size_t nlayers;
-	bool complete;  /* config and every layer present */
+	bool complete; /* config and every layer present */
 };
 
 /* Reads the manifest blob and its config; the image's layers in manifest order. */
 int store_image_load(struct store *s, const char *manifest, struct store_image *img,
-		     struct error **err);
+                     struct error **err);
 void store_image_free(struct store_image *img);
 /* A reference, a full digest of a config or manifest ("sha256:..."), or a unique prefix of a
  * config digest's hex (Docker's IMAGE ID, any length) -> the manifest digest
@@ -210,7 +210,7 @@ typedef void store_report_fn(void *ctx, const char *line);
  * missing links and drops references whose image is gone. Returns the number of problems
  * found (0: clean), or negative on an error that stopped the check. */
 int store_check(struct store *s, bool repair, store_report_fn *report, void *ctx,
-		struct error **err);
+                struct error **err);
 
 /* ---- garbage collection and usage (libbb/store_gc.c) ---- */
 
@@ -223,13 +223,13 @@ struct store_gc_opts {
 	 * once, after the references were walked. */
 	int (*keep)(void *ctx, struct store_marks *m, struct error **err);
 	void *ctx;
-	bool dry_run; /* count only */
+	bool dry_run;            /* count only */
 	store_report_fn *report; /* one line per removal; NULL: quiet */
 	void *report_ctx;
 };
 
 struct store_usage {
-	size_t images;        /* distinct manifests referenced */
+	size_t images; /* distinct manifests referenced */
 	size_t refs;
 	size_t layers;
 	uint64_t layer_bytes; /* content bytes (layer.json "size") */
@@ -244,7 +244,7 @@ struct store_usage {
  * gets the usage before the sweep: its unused_* and reclaimable say what went (or would go,
  * with dry_run). */
 int store_gc(struct store *s, const struct store_gc_opts *o, struct store_usage *removed,
-	     struct error **err);
+             struct error **err);
 /* Counts and sizes for `system df`. */
 int store_df(struct store *s, struct store_usage *u, struct error **err);
 

@@ -43,13 +43,13 @@ int store_digest_hex(const char *digest, char hex[SHA256_HEX_SIZE], struct error
 
 	if (!colon)
 		return err_set(err, EINVAL, "'%s': not a digest (ALGORITHM:HEX)",
-			       digest ? digest : "(null)");
+		               digest ? digest : "(null)");
 	if ((size_t)(colon - digest) != 6 || memcmp(digest, "sha256", 6))
 		return err_set(err, EINVAL, "%.*s digests are not supported (only sha256)",
-			       (int)(colon - digest), digest);
+		               (int)(colon - digest), digest);
 	if (!store_is_hex64(colon + 1, strlen(colon + 1)))
 		return err_set(err, EINVAL, "'%s': a sha256 digest has 64 lowercase hex digits",
-			       digest);
+		               digest);
 	memcpy(hex, colon + 1, SHA256_HEX_SIZE);
 	return 0;
 }
@@ -88,7 +88,7 @@ static void say(store_report_fn *report, void *ctx, const char *fmt, ...)
 
 /* Walks one directory; is_leftover() says what goes. */
 static int sweep_dir(struct store *s, const char *dir, bool (*is_leftover)(int, const char *),
-		     store_report_fn *report, void *ctx, bool remove)
+                     store_report_fn *report, void *ctx, bool remove)
 {
 	int fd = openat(s->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
@@ -188,7 +188,7 @@ static int take_root_lock(struct store *s, struct error **err)
 busy:
 	if (errno == EWOULDBLOCK)
 		return err_set(err, errno, "%s: the store is busy (another ocibox writes to it)",
-			       s->root);
+		               s->root);
 	return err_errno(err, "lock %s/lock", s->root);
 }
 

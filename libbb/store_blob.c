@@ -26,7 +26,7 @@ bool store_blob_exists(struct store *s, const char *digest)
 }
 
 static int digest_mismatch(struct error **err, const char *what, const char *digest,
-			   struct sha256 *c)
+                           struct sha256 *c)
 {
 	uint8_t d[SHA256_DIGEST_SIZE];
 	char got[SHA256_HEX_SIZE];
@@ -36,11 +36,11 @@ static int digest_mismatch(struct error **err, const char *what, const char *dig
 	if (STREQ(got, digest + strlen("sha256:")))
 		return 0;
 	return err_set(err, EILSEQ, "%s %s: digest mismatch: the data hashes to sha256:%s", what,
-		       digest, got);
+	               digest, got);
 }
 
 int store_blob_put(struct store *s, const char *digest, const void *buf, size_t len,
-		   struct error **err)
+                   struct error **err)
 {
 	char hex[SHA256_HEX_SIZE];
 	cleanup_free char *path = NULL;
@@ -62,7 +62,7 @@ int store_blob_put(struct store *s, const char *digest, const void *buf, size_t 
 }
 
 int store_blob_ingest(struct store *s, store_read_fn *rd, void *ctx, const char *digest,
-		      int64_t size, uint64_t max, struct error **err)
+                      int64_t size, uint64_t max, struct error **err)
 {
 	char hex[SHA256_HEX_SIZE];
 	cleanup_free char *path = NULL, *buf = NULL;
@@ -90,8 +90,8 @@ int store_blob_ingest(struct store *s, store_read_fn *rd, void *ctx, const char 
 			break;
 		total += n;
 		if ((size >= 0 && total > (uint64_t)size) || (max && total > max)) {
-			r = err_set(err, EFBIG, "blob %s: more than the %llu bytes expected", digest,
-				    (unsigned long long)(size >= 0 ? (uint64_t)size : max));
+			r = err_set(err, EFBIG, "blob %s: more than the %llu bytes expected",
+			            digest, (unsigned long long)(size >= 0 ? (uint64_t)size : max));
 			goto fail;
 		}
 		sha256_update(&c, buf, n);
@@ -102,7 +102,7 @@ int store_blob_ingest(struct store *s, store_read_fn *rd, void *ctx, const char 
 	}
 	if (size >= 0 && total != (uint64_t)size) {
 		r = err_set(err, EIO, "blob %s: %llu bytes where %lld were expected", digest,
-			    (unsigned long long)total, (long long)size);
+		            (unsigned long long)total, (long long)size);
 		goto fail;
 	}
 	if ((r = digest_mismatch(err, "blob", digest, &c)) < 0)
@@ -114,7 +114,7 @@ fail:
 }
 
 char *store_blob_get(struct store *s, const char *digest, size_t max, size_t *len,
-		     struct error **err)
+                     struct error **err)
 {
 	char hex[SHA256_HEX_SIZE];
 	cleanup_free char *path = NULL;

@@ -83,7 +83,7 @@ static int check_blobs(struct check *c, struct error **err)
 		if (blob_ok(dirfd(d), de->d_name))
 			continue;
 		problem(c, "blob sha256:%s: digest mismatch%s", de->d_name,
-			fixed(c, c->repair && unlinkat(dirfd(d), de->d_name, 0) == 0));
+		        fixed(c, c->repair && unlinkat(dirfd(d), de->d_name, 0) == 0));
 	}
 	closedir(d);
 	return 0;
@@ -115,7 +115,8 @@ static void check_link(struct check *c, const char *hex)
 {
 	char l[SHORT_LEN + 1], cur[128];
 	cleanup_free char *target = xasprintf("../%s/diff", hex);
-	cleanup_close int links = openat(c->s->rootfd, LINK_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int links =
+	    openat(c->s->rootfd, LINK_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ssize_t n;
 
 	store_layer_short(hex, l);
@@ -129,7 +130,7 @@ static void check_link(struct check *c, const char *hex)
 		unlinkat(links, l, 0);
 		if (symlinkat(target, links, l) == 0) {
 			problem(c, "layer sha256:%s: link " LINK_DIR "/%s missing (recreated)", hex,
-				l);
+			        l);
 			return;
 		}
 	}
@@ -151,8 +152,7 @@ static int check_layers(struct check *c, struct error **err)
 	while ((de = readdir(d))) {
 		const char *why;
 
-		if (de->d_name[0] == '.' || STREQ(de->d_name, "l") ||
-		    strstr(de->d_name, LAYER_TMP))
+		if (de->d_name[0] == '.' || STREQ(de->d_name, "l") || strstr(de->d_name, LAYER_TMP))
 			continue;
 		if (!store_is_hex64(de->d_name, strlen(de->d_name))) {
 			problem(c, LAYER_DIR "/%s: not a layer name", de->d_name);
@@ -163,7 +163,7 @@ static int check_layers(struct check *c, struct error **err)
 			continue;
 		}
 		problem(c, "layer sha256:%s: %s%s", de->d_name, why,
-			fixed(c, c->repair && store_layer_remove(c->s, de->d_name, NULL) == 0));
+		        fixed(c, c->repair && store_layer_remove(c->s, de->d_name, NULL) == 0));
 	}
 	closedir(d);
 	return 0;
@@ -205,7 +205,7 @@ static int check_refs(struct check *c, struct error **err)
 }
 
 int store_check(struct store *s, bool repair, store_report_fn *report, void *ctx,
-		struct error **err)
+                struct error **err)
 {
 	struct check c = {s, repair, report, ctx, 0};
 	int r;

@@ -48,10 +48,10 @@ void store_marks_free(struct store_marks *m)
 }
 
 static int mark_blob(struct store *s, struct store_marks *m, const char *digest, int depth,
-		     struct error **err);
+                     struct error **err);
 
 static int mark_manifest(struct store *s, struct store_marks *m, const struct json *man,
-			 struct error **err)
+                         struct error **err)
 {
 	const char *config = json_get_str(json_get(man, "config"), "digest");
 	const struct json *layers = json_get(man, "layers");
@@ -78,7 +78,7 @@ static int mark_manifest(struct store *s, struct store_marks *m, const struct js
 }
 
 static int mark_blob(struct store *s, struct store_marks *m, const char *digest, int depth,
-		     struct error **err)
+                     struct error **err)
 {
 	const struct json *children;
 	struct json *j;
@@ -258,7 +258,7 @@ static int scan_store(struct scan *sc, struct error **err)
 }
 
 int store_gc(struct store *s, const struct store_gc_opts *o, struct store_usage *removed,
-	     struct error **err)
+             struct error **err)
 {
 	static const struct store_gc_opts defaults;
 	struct store_marks m = {0};

@@ -18,16 +18,17 @@ void store_image_free(struct store_image *img)
 }
 
 static int load_layers(struct store_image *img, const struct json *layers,
-		       const struct json *diff_ids, struct error **err)
+                       const struct json *diff_ids, struct error **err)
 {
 	size_t n = json_len(layers);
 
 	if (!layers || layers->type != JSON_ARRAY)
 		return err_set(err, EINVAL, "manifest %s: no layers array", img->manifest);
 	if (!diff_ids || diff_ids->type != JSON_ARRAY || json_len(diff_ids) != n)
-		return err_set(err, EINVAL,
-			       "config %s: rootfs.diff_ids does not match the manifest's %zu layers",
-			       img->config, n);
+		return err_set(
+		    err, EINVAL,
+		    "config %s: rootfs.diff_ids does not match the manifest's %zu layers",
+		    img->config, n);
 	img->layers = xzalloc((n + 1) * sizeof(*img->layers));
 	for (size_t i = 0; i < n; i++) {
 		const struct json *l = json_at(layers, i);
@@ -38,16 +39,16 @@ static int load_layers(struct store_image *img, const struct json *layers,
 		json_get_i64(l, "size", &size);
 		if (!d || !diff)
 			return err_set(err, EINVAL, "manifest %s: layer %zu has no digest",
-				       img->manifest, i);
+			               img->manifest, i);
 		img->layers[i] = (struct store_layer_ref){xstrdup(d), xstrdup(mt ? mt : ""), size,
-							  xstrdup(diff)};
+		                                          xstrdup(diff)};
 		img->nlayers++;
 	}
 	return 0;
 }
 
 int store_image_load(struct store *s, const char *manifest, struct store_image *img,
-		     struct error **err)
+                     struct error **err)
 {
 	struct json *m, *cfg = NULL;
 	const char *config;
@@ -71,7 +72,7 @@ int store_image_load(struct store *s, const char *manifest, struct store_image *
 		const char *created = json_get_str(cfg, "created");
 		img->created = xstrdup(created ? created : "");
 		r = load_layers(img, json_get(m, "layers"),
-				json_get(json_get(cfg, "rootfs"), "diff_ids"), err);
+		                json_get(json_get(cfg, "rootfs"), "diff_ids"), err);
 	}
 	json_free(m);
 	json_free(cfg);

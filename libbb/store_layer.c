@@ -18,15 +18,15 @@ static const struct {
 	const char *type;
 	enum store_compression c;
 } layer_types[] = {
-	{"application/vnd.oci.image.layer.v1.tar", STORE_UNCOMPRESSED},
-	{"application/vnd.oci.image.layer.v1.tar+gzip", STORE_GZIP},
-	{"application/vnd.oci.image.layer.v1.tar+zstd", STORE_ZSTD},
-	{"application/vnd.oci.image.layer.nondistributable.v1.tar", STORE_UNCOMPRESSED},
-	{"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", STORE_GZIP},
-	{"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", STORE_ZSTD},
-	{"application/vnd.docker.image.rootfs.diff.tar", STORE_UNCOMPRESSED},
-	{"application/vnd.docker.image.rootfs.diff.tar.gzip", STORE_GZIP},
-	{"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", STORE_GZIP},
+    {"application/vnd.oci.image.layer.v1.tar", STORE_UNCOMPRESSED},
+    {"application/vnd.oci.image.layer.v1.tar+gzip", STORE_GZIP},
+    {"application/vnd.oci.image.layer.v1.tar+zstd", STORE_ZSTD},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar", STORE_UNCOMPRESSED},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", STORE_GZIP},
+    {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", STORE_ZSTD},
+    {"application/vnd.docker.image.rootfs.diff.tar", STORE_UNCOMPRESSED},
+    {"application/vnd.docker.image.rootfs.diff.tar.gzip", STORE_GZIP},
+    {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", STORE_GZIP},
 };
 
 int store_layer_compression(const char *media_type, struct error **err)
@@ -36,9 +36,9 @@ int store_layer_compression(const char *media_type, struct error **err)
 			continue;
 		if (layer_types[i].c == STORE_ZSTD)
 			return err_set(err, ENOTSUP,
-				       "%s: zstd-compressed layers are not supported (this ocibox "
-				       "inflates gzip only)",
-				       media_type);
+			               "%s: zstd-compressed layers are not supported (this ocibox "
+			               "inflates gzip only)",
+			               media_type);
 		return layer_types[i].c;
 	}
 	return err_set(err, EINVAL, "%s: not a layer media type", media_type);
@@ -161,7 +161,7 @@ static ssize_t source_read(void *ctx, void *buf, size_t len, struct error **err)
 		return n;
 	if (src->size >= 0 && src->total + n > (uint64_t)src->size)
 		return err_set(err, EFBIG, "more than the %lld bytes the manifest gives",
-			       (long long)src->size);
+		               (long long)src->size);
 	src->total += n;
 	if (src->hash)
 		sha256_update(&src->sha, buf, n);
@@ -189,7 +189,7 @@ static ssize_t tar_source(void *ctx, void *buf, size_t len, struct error **err)
 	t->total += n;
 	if (t->total > t->max)
 		return err_set(err, EFBIG, "uncompressed layer larger than %llu bytes",
-			       (unsigned long long)t->max);
+		               (unsigned long long)t->max);
 	return n;
 }
 
@@ -227,15 +227,15 @@ static void final_hex(struct sha256 *c, char hex[SHA256_HEX_SIZE])
 
 /* Extracts, then reads both streams to their ends and compares what must match. */
 static int unpack(struct source *src, struct tarsrc *t, int difffd, const char *dhex,
-		  const char *lhex, struct unpack_ctx *u, struct error **err)
+                  const char *lhex, struct unpack_ctx *u, struct error **err)
 {
 	struct tar_extract_opts xo = {
-		.whiteouts = TAR_WHITEOUT_OVERLAY,
-		.same_owner = -1,
-		.warn = forward_warn,
-		.filter = count_entry,
-		.ctx = u,
-		.writeback_bytes = u->o->writeback_bytes ? u->o->writeback_bytes : DEFAULT_WRITEBACK,
+	    .whiteouts = TAR_WHITEOUT_OVERLAY,
+	    .same_owner = -1,
+	    .warn = forward_warn,
+	    .filter = count_entry,
+	    .ctx = u,
+	    .writeback_bytes = u->o->writeback_bytes ? u->o->writeback_bytes : DEFAULT_WRITEBACK,
 	};
 	struct tar_reader *r = tar_reader_new(tar_source, t);
 	char buf[4096], got[SHA256_HEX_SIZE], gotz[SHA256_HEX_SIZE];
@@ -253,24 +253,28 @@ static int unpack(struct source *src, struct tarsrc *t, int difffd, const char *
 		return n;
 	if (src->size >= 0 && src->total != (uint64_t)src->size)
 		return err_set(err, EIO, "%llu bytes where the manifest gives %lld (truncated)",
-			       (unsigned long long)src->total, (long long)src->size);
+		               (unsigned long long)src->total, (long long)src->size);
 	final_hex(&t->sha, got);
 	if (t->z)
 		final_hex(&src->sha, gotz);
 	else
 		memcpy(gotz, got, sizeof(got));
 	if (!STREQ(gotz, dhex))
-		return err_set(err, EILSEQ, "compressed digest mismatch: the data hashes to "
-			       "sha256:%s", gotz);
+		return err_set(err, EILSEQ,
+		               "compressed digest mismatch: the data hashes to "
+		               "sha256:%s",
+		               gotz);
 	if (!STREQ(got, lhex))
-		return err_set(err, EILSEQ, "uncompressed digest mismatch: diff_id should be "
-			       "sha256:%s, the tar hashes to sha256:%s", lhex, got);
+		return err_set(err, EILSEQ,
+		               "uncompressed digest mismatch: diff_id should be "
+		               "sha256:%s, the tar hashes to sha256:%s",
+		               lhex, got);
 	return 0;
 }
 
 static char *layer_meta_json(const char *digest, const char *diff_id, const char *media_type,
-			     const char *shortname, const struct source *src,
-			     const struct tarsrc *t, const struct unpack_ctx *u)
+                             const char *shortname, const struct source *src,
+                             const struct tarsrc *t, const struct unpack_ctx *u)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct json_writer w;
@@ -308,7 +312,7 @@ static char *make_tmp_dir(int layers, const char *lhex, struct error **err)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	for (unsigned i = 0; i < 100; i++) {
 		char *name = xasprintf("%s" LAYER_TMP "%u-%lx", lhex, (unsigned)getpid(),
-				       (unsigned long)ts.tv_nsec + i);
+		                       (unsigned long)ts.tv_nsec + i);
 		if (mkdirat(layers, name, 0700) == 0)
 			return name;
 		free(name);
@@ -352,7 +356,7 @@ static double now(void)
 
 /* Everything the committed layer needs besides its tree, then the rename that publishes it. */
 static int commit_layer(struct store *s, int layers, int tmpfd, const char *tmpname,
-			const char *lhex, const char *meta, struct error **err)
+                        const char *lhex, const char *meta, struct error **err)
 {
 	char l[SHORT_LEN + 1];
 	cleanup_free char *target = xasprintf("../%s/diff", lhex);
@@ -384,9 +388,9 @@ static int commit_layer(struct store *s, int layers, int tmpfd, const char *tmpn
 }
 
 int store_layer_ingest(struct store *s, store_read_fn *rd, void *ctx, const char *digest,
-		       int64_t size, const char *diff_id, const char *media_type,
-		       const struct store_ingest_opts *opts, struct store_ingest_stats *stats,
-		       struct error **err)
+                       int64_t size, const char *diff_id, const char *media_type,
+                       const struct store_ingest_opts *opts, struct store_ingest_stats *stats,
+                       struct error **err)
 {
 	static const struct store_ingest_opts defaults;
 	const struct store_ingest_opts *o = opts ? opts : &defaults;

@@ -43,10 +43,10 @@ static int parse_refs(const struct json *root, struct store_refs *refs, struct e
 		    (man && store_digest_hex(man, (char[SHA256_HEX_SIZE]){0}, NULL) < 0) ||
 		    strlen(m->key) != m->key_len)
 			return err_set(err, EINVAL, REFS_FILE ": reference '%s' is malformed",
-				       m->key);
+			               m->key);
 		json_get_i64(&m->val, "tagged", &tagged);
-		refs->v[refs->n++] = (struct store_ref){xstrdup(m->key), xstrdup(d),
-							 xstrdup(man ? man : d), tagged};
+		refs->v[refs->n++] =
+		    (struct store_ref){xstrdup(m->key), xstrdup(d), xstrdup(man ? man : d), tagged};
 	}
 	qsort(refs->v, refs->n, sizeof(*refs->v), by_name);
 	return 0;
@@ -118,7 +118,7 @@ static int refs_save(struct store *s, const struct store_refs *refs, struct erro
 
 /* Runs edit() on the current references under locks/refs and saves the result. */
 static int refs_update(struct store *s, int (*edit)(struct store_refs *, void *, struct error **),
-		       void *arg, struct error **err)
+                       void *arg, struct error **err)
 {
 	struct store_refs refs;
 	int lockfd, r;
@@ -161,7 +161,7 @@ static int tag_edit(struct store_refs *refs, void *arg, struct error **err)
 }
 
 int store_tag(struct store *s, const char *name, const char *digest, const char *manifest,
-	      struct error **err)
+              struct error **err)
 {
 	struct tag_args a = {name, digest, manifest ? manifest : digest};
 	char hex[SHA256_HEX_SIZE];
@@ -174,7 +174,7 @@ int store_tag(struct store *s, const char *name, const char *digest, const char 
 		return err_wrap(err, "tag %s", name);
 	if (!store_blob_exists(s, digest) || !store_blob_exists(s, a.manifest))
 		return err_set(err, ENOENT, "tag %s: manifest %s is not in the store", name,
-			       store_blob_exists(s, digest) ? a.manifest : digest);
+		               store_blob_exists(s, digest) ? a.manifest : digest);
 	if ((r = refs_update(s, tag_edit, &a, err)) < 0)
 		return err_wrap(err, "tag %s", name);
 	return 0;

@@ -14,10 +14,9 @@ void writeback_wrote(struct writeback *wb, off_t end)
 		return;
 	if (wb->started > wb->dropped) {
 		sync_file_range(wb->fd, wb->dropped, wb->started - wb->dropped,
-				SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-				    SYNC_FILE_RANGE_WAIT_AFTER);
-		posix_fadvise(wb->fd, wb->dropped, wb->started - wb->dropped,
-			      POSIX_FADV_DONTNEED);
+		                SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+		                    SYNC_FILE_RANGE_WAIT_AFTER);
+		posix_fadvise(wb->fd, wb->dropped, wb->started - wb->dropped, POSIX_FADV_DONTNEED);
 		wb->dropped = wb->started;
 	}
 	sync_file_range(wb->fd, wb->started, end - wb->started, SYNC_FILE_RANGE_WRITE);

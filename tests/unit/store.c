@@ -59,14 +59,14 @@ static void layer_begin(struct layer *l)
 }
 
 static void add_data(struct layer *l, const char *path, int type, mode_t mode, const void *data,
-		     size_t len, const char *link)
+                     size_t len, const char *link)
 {
 	struct tar_entry e = {.path = (char *)path,
-			      .linkname = (char *)(link ? link : ""),
-			      .type = type,
-			      .mode = mode,
-			      .size = type == TAR_REG ? (long long)len : 0,
-			      .mtime = 1700000000};
+	                      .linkname = (char *)(link ? link : ""),
+	                      .type = type,
+	                      .mode = mode,
+	                      .size = type == TAR_REG ? (long long)len : 0,
+	                      .mtime = 1700000000};
 	struct error *err = NULL;
 
 	if (type == TAR_CHR)
@@ -78,7 +78,7 @@ static void add_data(struct layer *l, const char *path, int type, mode_t mode, c
 }
 
 static void add(struct layer *l, const char *path, int type, mode_t mode, const char *data,
-		const char *link)
+                const char *link)
 {
 	add_data(l, path, type, mode, data, data ? strlen(data) : 0, link);
 }
@@ -175,13 +175,14 @@ static struct store_ingest_opts quiet_opts = {.flags = STORE_NO_SYNC};
 
 /* Ingests l (gz, or tar when media is TAR) with chunked reads; returns rc, error text in *msg. */
 static int ingest(struct store *s, const struct layer *l, const char *digest, const char *diff_id,
-		  const char *media, size_t chunk, char **msg)
+                  const char *media, size_t chunk, char **msg)
 {
 	bool plain = STREQ(media, TAR);
-	struct mem m = {plain ? l->tar.buf : l->gz.buf, plain ? l->tar.len : l->gz.len, 0, chunk, 0};
+	struct mem m = {plain ? l->tar.buf : l->gz.buf, plain ? l->tar.len : l->gz.len, 0, chunk,
+	                0};
 	struct error *err = NULL;
 	int rc = store_layer_ingest(s, mem_read, &m, digest ? digest : l->digest, m.len,
-				    diff_id ? diff_id : l->diff_id, media, &quiet_opts, NULL, &err);
+	                            diff_id ? diff_id : l->diff_id, media, &quiet_opts, NULL, &err);
 
 	if (msg)
 		*msg = err ? xstrdup(err->msg) : NULL;
@@ -254,7 +255,7 @@ TEST(ingest_layer_tree)
 	struct layer l;
 	char *msg = NULL, buf[64] = "";
 	cleanup_free char *hello = NULL, *tool = NULL, *hard = NULL, *sh = NULL, *gone = NULL,
-			  *opq = NULL, *fifo = NULL, *meta = NULL, *link = NULL, *lp = NULL;
+	                  *opq = NULL, *fifo = NULL, *meta = NULL, *link = NULL, *lp = NULL;
 	struct stat st, st2;
 	struct json *j;
 	size_t len;
@@ -348,8 +349,8 @@ TEST(ingest_twice_is_a_no_op)
 	CHECK_INT(ingest(s, &l, NULL, NULL, GZ, 0, NULL), 0);
 	m = (struct mem){l.gz.buf, l.gz.len, 0, 0, 0};
 	CHECK_INT(store_layer_ingest(s, mem_read, &m, l.digest, l.gz.len, l.diff_id, GZ, NULL, NULL,
-				     &err),
-		  1);
+	                             &err),
+	          1);
 	CHECK_INT(m.calls, 0); /* never read: a present layer is never fetched again */
 	layer_free(&l);
 	store_close(s);
@@ -362,7 +363,7 @@ static void check_failed(const char *msg, const char *name, const char *what, in
 
 	if (!msg || !strstr(msg, name) || !strstr(msg, what))
 		unit_fail(__FILE__, line, "error '%s' should name %s and say '%s'",
-			  msg ? msg : "(none)", name, what);
+		          msg ? msg : "(none)", name, what);
 	if (!STREQ(left, "l"))
 		unit_fail(__FILE__, line, "layers/ holds '%s' after a failed ingest", left);
 }
@@ -410,14 +411,14 @@ TEST(broken_streams)
 	digest_of(bad.buf, bad.len, d);
 	m = (struct mem){bad.buf, bad.len, 0, 0, 0};
 	CHECK(store_layer_ingest(s, mem_read, &m, d, bad.len, l.diff_id, GZ, &quiet_opts, NULL,
-				 &err) < 0);
+	                         &err) < 0);
 	check_failed(err ? err->msg : NULL, d, "invalid compressed data", __LINE__);
 	err_free(&err);
 
 	/* the manifest's size, data cut short: truncation is named */
 	m = (struct mem){bad.buf, bad.len, 0, 0, 0};
 	CHECK(store_layer_ingest(s, mem_read, &m, l.digest, l.gz.len, l.diff_id, GZ, &quiet_opts,
-				 NULL, &err) < 0);
+	                         NULL, &err) < 0);
 	check_failed(err ? err->msg : NULL, l.digest, "", __LINE__);
 	err_free(&err);
 
@@ -428,14 +429,14 @@ TEST(broken_streams)
 	digest_of(bad.buf, bad.len, d);
 	m = (struct mem){bad.buf, bad.len, 0, 0, 0};
 	CHECK(store_layer_ingest(s, mem_read, &m, d, bad.len, l.diff_id, GZ, &quiet_opts, NULL,
-				 &err) < 0);
+	                         &err) < 0);
 	check_failed(err ? err->msg : NULL, d, "trailing garbage", __LINE__);
 	err_free(&err);
 
 	/* more bytes than the manifest says */
 	m = (struct mem){l.gz.buf, l.gz.len, 0, 0, 0};
 	CHECK(store_layer_ingest(s, mem_read, &m, l.digest, l.gz.len - 1, l.diff_id, GZ,
-				 &quiet_opts, NULL, &err) < 0);
+	                         &quiet_opts, NULL, &err) < 0);
 	check_failed(err ? err->msg : NULL, l.digest, "more than the", __LINE__);
 	err_free(&err);
 
@@ -454,7 +455,8 @@ TEST(broken_streams)
 	free(msg);
 
 	/* zstd: known and refused by name */
-	CHECK(ingest(s, &l, NULL, NULL, "application/vnd.oci.image.layer.v1.tar+zstd", 0, &msg) < 0);
+	CHECK(ingest(s, &l, NULL, NULL, "application/vnd.oci.image.layer.v1.tar+zstd", 0, &msg) <
+	      0);
 	check_failed(msg, l.digest, "zstd", __LINE__);
 	free(msg);
 	CHECK(ingest(s, &l, NULL, NULL, "application/json", 0, &msg) < 0);
@@ -536,7 +538,8 @@ static void big_layer(struct layer *l, size_t mb, uint32_t seed)
 	/* half random, half text, in 1 MiB files and one big one */
 	for (size_t i = 0; i < n; i++) {
 		seed = seed * 1664525 + 1013904223;
-		data[i] = i < n / 2 ? (char)(seed >> 24) : "layer image overlay\n"[(seed >> 24) % 20];
+		data[i] =
+		    i < n / 2 ? (char)(seed >> 24) : "layer image overlay\n"[(seed >> 24) % 20];
 	}
 	add(l, "data/", TAR_DIR, 0755, NULL, NULL);
 	for (size_t i = 0; i < mb / 2; i++) {
@@ -565,9 +568,9 @@ static void ingest_child(void *p)
 	if (a->fault)
 		setenv("OCIBOX_STORE_FAULT", a->fault, 1);
 	rc = a->fd >= 0 ? store_layer_ingest(s, fd_read, &a->fd, a->l->digest, a->l->gz.len,
-					     a->l->diff_id, GZ, NULL, NULL, &err)
-			: store_layer_ingest(s, mem_read, &m, a->l->digest, a->l->gz.len,
-					     a->l->diff_id, GZ, NULL, NULL, &err);
+	                                     a->l->diff_id, GZ, NULL, NULL, &err)
+	                : store_layer_ingest(s, mem_read, &m, a->l->digest, a->l->gz.len,
+	                                     a->l->diff_id, GZ, NULL, NULL, &err);
 	if (rc < 0) {
 		fprintf(stderr, "%s\n", err->msg);
 		_exit(1);
@@ -694,8 +697,8 @@ TEST(kill_9_at_byte_offsets)
 
 TEST(kill_9_between_steps)
 {
-	static const char *const points[] = {"tmpdir", "extracted", "synced", "meta",
-					     "complete", "linked", "renamed"};
+	static const char *const points[] = {"tmpdir",   "extracted", "synced", "meta",
+	                                     "complete", "linked",    "renamed"};
 	struct layer l;
 
 	SKIP_UNLESS_ROOT();
@@ -745,7 +748,7 @@ struct image {
 
 /* Puts config and manifest blobs for layers (already ingested or not). */
 static void make_image(struct store *s, struct image *img, const char *created,
-		       struct layer *layers, size_t n)
+                       struct layer *layers, size_t n)
 {
 	struct json_writer w;
 	struct error *err = NULL;
@@ -831,8 +834,7 @@ TEST(refs_tag_untag_atomic)
 	CHECK_INT(store_refs_load(s, &refs, &err), 0);
 	CHECK_INT(refs.n, 2);
 	CHECK_STR(refs.v[0].name, "docker.io/library/alpine:3");
-	CHECK_STR(store_refs_find(&refs, "docker.io/library/busybox:latest")->manifest,
-		  b.manifest);
+	CHECK_STR(store_refs_find(&refs, "docker.io/library/busybox:latest")->manifest, b.manifest);
 	store_refs_free(&refs);
 	CHECK_INT(store_untag(s, "docker.io/library/alpine:3", &err), 0);
 	CHECK(store_untag(s, "docker.io/library/alpine:3", &err) == -ENOENT);
@@ -992,9 +994,8 @@ TEST(gc_keeps_what_is_reachable)
 	/* a container holds l3, which no image uses */
 	CHECK(mkdir(xasprintf("%s/store/containers", unit_tmpdir()), 0700) == 0);
 	CHECK(mkdir(cdir, 0700) == 0);
-	CHECK_INT(write_file_atomic(AT_FDCWD, cfile, l[3].diff_id, strlen(l[3].diff_id), 0644,
-				    &err),
-		  0);
+	CHECK_INT(
+	    write_file_atomic(AT_FDCWD, cfile, l[3].diff_id, strlen(l[3].diff_id), 0644, &err), 0);
 	CHECK_INT(store_df(s, &u, &err), 0);
 	CHECK_INT(u.refs, 2);
 	CHECK_INT(u.images, 2);
@@ -1129,8 +1130,8 @@ TEST(throughput_of_a_100mb_layer)
 		double t0 = seconds(), t;
 
 		CHECK_INT(store_layer_ingest(s, mem_read, &m, l.digest, l.gz.len, l.diff_id, GZ, &o,
-					     &st, &err),
-			  0);
+		                             &st, &err),
+		          0);
 		t = seconds() - t0;
 		w1 = io_write_bytes();
 		CHECK_INT(st.uncompressed, l.tar.len);
