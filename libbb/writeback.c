@@ -10,7 +10,7 @@ void writeback_begin(struct writeback *wb, int fd, size_t chunk)
 
 void writeback_wrote(struct writeback *wb, off_t end)
 {
-	if (!wb->chunk || end - wb->started < (off_t)wb->chunk)
+	if (!wb->chunk || (uint64_t)(end - wb->started) < wb->chunk)
 		return;
 	if (wb->started > wb->dropped) {
 		sync_file_range(wb->fd, wb->dropped, wb->started - wb->dropped,
@@ -23,11 +23,11 @@ void writeback_wrote(struct writeback *wb, off_t end)
 	wb->started = end;
 }
 
-/* Small files are left to the kernel's flusher: a writeback per file would turn a layer of
- * many small files into as many small I/Os. */
+/* Every file's tail too: a layer of many small files would otherwise stay dirty until the end.
+ * Only started here, not waited for, so the next files are written while the disk works. */
 void writeback_end(struct writeback *wb, off_t end)
 {
-	if (!wb->chunk || !wb->started || end <= wb->started)
+	if (!wb->chunk || end <= wb->started)
 		return;
 	sync_file_range(wb->fd, wb->started, end - wb->started, SYNC_FILE_RANGE_WRITE);
 	wb->started = end;
