@@ -159,4 +159,39 @@ char *platform_string(const struct platform *p); /* "linux/arm/v7" */
 /* The index entry for want: its position, or -ENOENT with *err listing what the index offers. */
 int manifest_choose(const struct manifest *idx, const struct platform *want, struct error **err);
 
+/* ---- one image into the store, from any source of blobs (libbb/image_fetch.c) ----
+ * pull (a registry) and load (an OCI layout) share it: the manifest (and an index's choice),
+ * the config and every layer not yet in the store go in verified, and the name is tagged last,
+ * so a killed fetch leaves no reference to a half image and the next one skips what is done. */
+
+#include "store.h"
+
+struct blob_source {
+	/* Opens blob digest of size bytes (-1: unknown) for reading through read(*rctx, ...). */
+	int (*open)(void *ctx, const char *digest, int64_t size, void **rctx, struct error **err);
+	store_read_fn *read;
+	void (*close)(void *rctx);
+	void *ctx;
+};
+
+enum fetch_event {
+	FETCH_LAYER_EXISTS, /* "Already exists" */
+	FETCH_LAYER_START,  /* "Pulling fs layer" */
+	FETCH_LAYER_DONE,   /* "Pull complete" */
+};
+
+struct fetch_opts {
+	const struct platform *platform; /* NULL: this machine */
+	struct store_ingest_opts ingest;
+	void (*event)(void *ctx, enum fetch_event ev, const struct descriptor *layer,
+	              const struct store_ingest_stats *stats);
+	void *event_ctx;
+};
+
+/* Fetches the image whose top document (manifest or index) is digest and tags it as name (NULL:
+ * no tag). *manifest (may be NULL) gets the platform manifest's digest, malloc'd. Returns 1 when
+ * every layer was already there, 0 when something was fetched. */
+int image_fetch(struct store *s, const struct blob_source *src, const char *digest,
+                const char *name, const struct fetch_opts *o, char **manifest, struct error **err);
+
 #endif
