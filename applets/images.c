@@ -1,62 +1,65 @@
 /* images, tag, rmi, inspect (images): Docker's image commands over the store. */
-// config:config IMAGES
-// config:	bool "images: list images"
-// config:	default y
-// config:	help
-// config:	  usage: images [-aq] [--digests] [--no-trunc] [-f FILTER] [--format T] [REPO[:TAG]]
-// config:
-// config:	  List the images in the store: REPOSITORY TAG IMAGE ID CREATED SIZE.
-// config:
-// config:	  -a, --all          all images (there are no intermediate ones)
-// config:	  -q, --quiet        only image IDs
-// config:	  --digests          show the repository digests
-// config:	  --no-trunc         full image IDs
-// config:	  -f, --filter F     dangling=true|false, reference=PATTERN
-// config:	  --format T         {{.Repository}} {{.Tag}} {{.ID}} {{.Digest}}
-// config:	                     {{.CreatedSince}} {{.CreatedAt}} {{.Size}}, {{json .}},
-// config:	                     "table " first for a header
-// config:	  --root DIR         the store (default $OCIBOX_ROOT or /var/lib/ocibox)
-// applet:APPLET(images, IMAGES, DOCKER, "a,all q,quiet digests no-trunc f,filter* format: root:
-// >1") docker:images = images docker:image ls = images docker:image list = images config:
-// config:config TAG
-// config:	bool "tag: name an image"
-// config:	default y
-// config:	help
-// config:	  usage: tag SOURCE TARGET [--root DIR]
-// config:
-// config:	  Give the image SOURCE (a name or an image ID) the name TARGET.
-// applet:APPLET(tag, TAG, DOCKER, "root: <2 >2")
-// docker:tag = tag
-// docker:image tag = tag
-// config:
-// config:config RMI
-// config:	bool "rmi: remove images"
-// config:	default y
-// config:	help
-// config:	  usage: rmi [-f] IMAGE... [--root DIR]
-// config:
-// config:	  Remove names; an image that has no name left is deleted, with every
-// config:	  layer that no other image or container uses.
-// config:
-// config:	  -f, --force  remove an image ID's names in several repositories
-// config:	  --no-prune   keep the untagged image's data
-// applet:APPLET(rmi, RMI, DOCKER, "f,force no-prune root: <1")
-// docker:rmi = rmi
-// docker:image rm = rmi
-// docker:image remove = rmi
-// config:
-// config:config INSPECT
-// config:	bool "inspect: show an image as JSON"
-// config:	default y
-// config:	help
-// config:	  usage: inspect [-f TEMPLATE] IMAGE... [--root DIR]
-// config:
-// config:	  Docker-shaped JSON for each image (Id, RepoTags, RepoDigests,
-// config:	  Created, Config, Architecture, Os, Variant, Size, RootFS,
-// config:	  Metadata), or TEMPLATE ({{.Id}}, {{json .Config}}) for each.
-// applet:APPLET(inspect, INSPECT, DOCKER, "f,format: type: root: <1")
-// docker:inspect = inspect
-// docker:image inspect = inspect
+//config:config IMAGES
+//config:	bool "images: list images"
+//config:	default y
+//config:	help
+//config:	  usage: images [-aq] [--digests] [--no-trunc] [-f FILTER] [--format T] [REPO[:TAG]]
+//config:
+//config:	  List the images in the store: REPOSITORY TAG IMAGE ID CREATED SIZE.
+//config:
+//config:	  -a, --all          all images (there are no intermediate ones)
+//config:	  -q, --quiet        only image IDs
+//config:	  --digests          show the repository digests
+//config:	  --no-trunc         full image IDs
+//config:	  -f, --filter F     dangling=true|false, reference=PATTERN
+//config:	  --format T         {{.Repository}} {{.Tag}} {{.ID}} {{.Digest}}
+//config:	                     {{.CreatedSince}} {{.CreatedAt}} {{.Size}}, {{json .}},
+//config:	                     "table " first for a header
+//config:	  --root DIR         the store (default $OCIBOX_ROOT or /var/lib/ocibox)
+//applet:APPLET(images, IMAGES, DOCKER, "a,all q,quiet digests no-trunc f,filter* format: root: >1")
+//docker:images = images
+//docker:image ls = images
+//docker:image list = images
+//config:
+//config:config TAG
+//config:	bool "tag: name an image"
+//config:	default y
+//config:	help
+//config:	  usage: tag SOURCE TARGET [--root DIR]
+//config:
+//config:	  Give the image SOURCE (a name or an image ID) the name TARGET.
+//applet:APPLET(tag, TAG, DOCKER, "root: <2 >2")
+//docker:tag = tag
+//docker:image tag = tag
+//config:
+//config:config RMI
+//config:	bool "rmi: remove images"
+//config:	default y
+//config:	help
+//config:	  usage: rmi [-f] IMAGE... [--root DIR]
+//config:
+//config:	  Remove names; an image that has no name left is deleted, with every
+//config:	  layer that no other image or container uses.
+//config:
+//config:	  -f, --force  remove an image ID's names in several repositories
+//config:	  --no-prune   keep the untagged image's data
+//applet:APPLET(rmi, RMI, DOCKER, "f,force no-prune root: <1")
+//docker:rmi = rmi
+//docker:image rm = rmi
+//docker:image remove = rmi
+//config:
+//config:config INSPECT
+//config:	bool "inspect: show an image as JSON"
+//config:	default y
+//config:	help
+//config:	  usage: inspect [-f TEMPLATE] IMAGE... [--root DIR]
+//config:
+//config:	  Docker-shaped JSON for each image (Id, RepoTags, RepoDigests,
+//config:	  Created, Config, Architecture, Os, Variant, Size, RootFS,
+//config:	  Metadata), or TEMPLATE ({{.Id}}, {{json .Config}}) for each.
+//applet:APPLET(inspect, INSPECT, DOCKER, "f,format: type: root: <1")
+//docker:inspect = inspect
+//docker:image inspect = inspect
 
 #include "libbb.h"
 #include "registry.h"

@@ -1,24 +1,24 @@
 /* load: images from an OCI image layout (a directory, or a tar of one) into the store, through
  * the same pipeline as pull (libbb/image_fetch.c). */
-// config:config LOAD
-// config:	bool "load: load images from an OCI layout"
-// config:	default y
-// config:	help
-// config:	  usage: load [-q] [-i FILE|DIR] [--root DIR]
-// config:
-// config:	  Load the images of an OCI image layout, a directory or a tar
-// config:	  archive of one (standard input if no -i), into the store.
-// config:	  An image is named by its io.containerd.image.name annotation,
-// config:	  else by org.opencontainers.image.ref.name: a full reference as
-// config:	  it is, a bare tag as localhost/NAME:TAG where NAME is the input's
-// config:	  base name without extension.
-// config:
-// config:	  -i, --input FILE  read FILE (an OCI layout directory or tar)
-// config:	  -q, --quiet       print nothing
-// config:	  --root DIR        the store (default $OCIBOX_ROOT or /var/lib/ocibox)
-// applet:APPLET(load, LOAD, DOCKER, "i,input: q,quiet root: >0")
-// docker:load = load
-// docker:image load = load
+//config:config LOAD
+//config:	bool "load: load images from an OCI layout"
+//config:	default y
+//config:	help
+//config:	  usage: load [-q] [-i FILE|DIR] [--root DIR]
+//config:
+//config:	  Load the images of an OCI image layout, a directory or a tar
+//config:	  archive of one (standard input if no -i), into the store.
+//config:	  An image is named by its io.containerd.image.name annotation,
+//config:	  else by org.opencontainers.image.ref.name: a full reference as
+//config:	  it is, a bare tag as localhost/NAME:TAG where NAME is the input's
+//config:	  base name without extension.
+//config:
+//config:	  -i, --input FILE  read FILE (an OCI layout directory or tar)
+//config:	  -q, --quiet       print nothing
+//config:	  --root DIR        the store (default $OCIBOX_ROOT or /var/lib/ocibox)
+//applet:APPLET(load, LOAD, DOCKER, "i,input: q,quiet root: >0")
+//docker:load = load
+//docker:image load = load
 
 #include "libbb.h"
 #include "registry.h"
