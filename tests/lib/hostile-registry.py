@@ -18,6 +18,7 @@ the built-in three-layer image of ociimage.py (tag v1) is always there. Modes (N
   schema1         a signed schema1 manifest unless Accept names schema2 or OCI types
   cut-N           layer blobs: the first GET without Range of each blob stops after N bytes
                   (full Content-Length, then close); later GETs and Range requests are served
+  cut-N-HEX       the same for the layer whose digest starts with HEX only
   huge-manifest   any manifest is 100 MiB (--huge-mb), streamed, never held in memory
   malformed       any manifest is broken JSON (its Docker-Content-Digest is right)
   evil-dotdot, evil-absolute, evil-symlink-escape, evil-device
@@ -272,12 +273,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(307, b"", extra=[("Location", loc)])
         layer = digest in g.store.layers
         limit = None
-        if mode.startswith("cut-") and layer and "Range" not in self.headers:
+        cut = mode.split("-")
+        if (cut[0] == "cut" and layer and "Range" not in self.headers and
+                digest[7:].startswith(cut[2] if len(cut) > 2 else "")):
             with g.lock:
                 first = (name, digest) not in g.cut_done
                 g.cut_done.add((name, digest))
             if first:
-                limit = int(mode[4:])
+                limit = int(cut[1])
         self.serve_blob(path, digest, limit=limit, flip=layer and mode == "wrong-digest",
                         half=layer and mode == "truncated",
                         drip=g.args.drip if layer and mode == "slow" else 0)

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tests/*.test after testing.sh: a real registry for pull tests, with its peers.
 #   reg_certs                  CA, server cert (SAN IP:127.0.0.1, DNS:localhost), client pair,
 #                              token-signing cert, under $REG_PKI
@@ -30,6 +31,8 @@ REG_ADDR='' REG_MODE='' REG_CREDS='' REG_CERTS=''
 # Debian's python3 (scripts/install-deps test) when it is there: a pyenv shim earlier on PATH
 # costs 0.4 s a call, and the tests make dozens.
 REG_PY=$(command -v /usr/bin/python3 || command -v python3)
+# ociimage.py is imported by its neighbours: no __pycache__ in the source tree.
+export PYTHONDONTWRITEBYTECODE=1
 mkdir -p "$REG_DIR" "$REG_CERTS_D"
 : > "$REG_DIR/pids"
 printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' > "$REG_DIR/policy.json"
@@ -39,7 +42,7 @@ reg_stop_all() {
 	local pid alive
 	[ -f "$REG_DIR/pids" ] || return 0
 	while read -r pid; do
-		kill "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null || :
 	done < "$REG_DIR/pids"
 	for _ in $(seq 30); do
 		alive=
@@ -50,7 +53,7 @@ reg_stop_all() {
 		sleep 0.1
 	done
 	while read -r pid; do
-		kill -9 "$pid" 2>/dev/null
+		kill -9 "$pid" 2>/dev/null || :
 	done < "$REG_DIR/pids"
 	: > "$REG_DIR/pids"
 }
