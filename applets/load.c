@@ -280,6 +280,8 @@ int load_main(int argc, char **argv)
 		}
 	}
 	json_free(index);
+	free(l.index);
+	free(l.blobs);
 	store_close(s);
 	return status;
 }
