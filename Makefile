@@ -108,7 +108,8 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(B)/tests/fuzz/%)
 ALL_OBJS := $(APPLET_OBJS) $(LIBBB_OBJS) $(UNIT_SRCS:%.c=$(B)/obj/%.o) $(B)/obj/tests/unit/unit.o \
 	$(FUZZ_SRCS:%.c=$(B)/obj/%.o)
 
-GEN_HEADERS := generated/applets.h generated/flags.h $(B)/autoconf.h $(B)/build_info.h
+GEN_HEADERS := generated/applets.h generated/flags.h $(B)/autoconf.h $(B)/build_info.h \
+	$(B)/syscalls.h
 
 .PHONY: all FORCE
 all: $(B)/ocibox $(if $(filter host,$(BUILD)),ocibox)
@@ -157,6 +158,11 @@ $(B)/build_info.h: $(CONFIG) $(B)/toolchain.mk Makefile FORCE
 	  echo '#define OCIBOX_LIBC "$(TC_LIBC)"'; \
 	  echo '#define OCIBOX_CONFIG_SYMBOLS "$(CONFIG_SYMBOLS)"'; } > $@.tmp
 	$(Q)cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+# The seccomp syscall table, from the target compiler's own <asm/unistd.h>.
+$(B)/syscalls.h: scripts/gen-syscalls $(B)/toolchain.mk
+	$(call say,GEN,$@)
+	$(Q)scripts/gen-syscalls $@ $(TC_CC) $(TC_CPPFLAGS) $(TC_CFLAGS)
 
 # ---- compile and link ----
 $(B)/obj/%.o: %.c | $(GEN_HEADERS)

@@ -13,6 +13,9 @@ const char *cap_name(int cap);      /* NULL if unknown */
 int cap_last_cap(void);             /* the running kernel's, else the table's last */
 void caps_features(struct json_writer *w); /* features.json "capabilities": array of names */
 
+int rlimit_from_name(const char *name); /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 if unknown */
+const char *rlimit_name(int resource);  /* NULL if unknown */
+
 struct caps_set {
 	uint64_t bounding, effective, permitted, inheritable, ambient;
 };

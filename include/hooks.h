@@ -17,8 +17,11 @@ const char *hook_kind_name(enum hook_kind k);
 
 /* Runs every hook of kind K in HOOKS (config.json's "hooks", may be NULL) in order: path, args
  * (args[0] is argv[0]), env (only what is given), timeout in seconds (killed with SIGKILL when
- * exceeded), STATE_JSON written to its stdin. The first hook that fails or times out stops the
- * list: a negative value with *err naming the hook and its exit status or signal. */
+ * exceeded), STATE_JSON written to its stdin. The whole list is checked before the first hook
+ * runs (absolute path, timeout > 0). The first hook that fails or times out stops the list: a
+ * negative value with *err naming the hook and its exit status or signal. Except for
+ * HOOK_POSTSTART and HOOK_POSTSTOP, where runtime.md wants a warning and the rest of the list
+ * and lifecycle going on: each failure is printed (err_print) and the result is 0. */
 int hooks_run(const struct json *hooks, enum hook_kind k, const char *state_json,
 	      struct error **err);
 

@@ -145,6 +145,21 @@ void atomic_abort(struct atomic_file *af);                     /* unlink temp; s
 int write_file_atomic(int dirfd, const char *path, const void *buf, size_t len, mode_t mode,
 		      struct error **err);
 
+/* ---- dirty page cache kept bounded while writing big files (libbb/writeback.c) ----
+ * Behind a writer: each full chunk starts its writeback at once (sync_file_range WRITE); the
+ * chunk before it is waited for and dropped from the cache (POSIX_FADV_DONTNEED), so at most
+ * about two chunks per file are dirty or cached, and unpacking 100 MB on a 128 MB board does not
+ * push everything else out of memory. The end starts writeback of the tail. */
+
+struct writeback {
+	int fd;
+	size_t chunk;
+	off_t dropped, started; /* [0, dropped) written back and dropped; [dropped, started) queued */
+};
+void writeback_begin(struct writeback *wb, int fd, size_t chunk);
+void writeback_wrote(struct writeback *wb, off_t end); /* the file now holds [0, end) */
+void writeback_end(struct writeback *wb, off_t end);
+
 /* ---- option parser (libbb/getopts.c) ----
  * One spec string per applet, written in its //applet: line. Items separated by spaces:
  *   a           short flag -a            all          long flag --all

@@ -27,6 +27,19 @@ void seccomp_free(struct seccomp_filter *f);
 /* This build's table: number of NAME on this arch, -1 if unknown. */
 int seccomp_syscall_nr(const char *name);
 
+/* What the caller needs around the install: the listenerPath and listenerMetadata of the
+ * section (NULL if absent), and the program's length in BPF instructions. */
+const char *seccomp_listener_path(const struct seccomp_filter *f);
+const char *seccomp_listener_metadata(const struct seccomp_filter *f);
+size_t seccomp_program_len(const struct seccomp_filter *f);
+
+/* The tables this build carries (libbb/seccomp_syscalls.c): column SECCOMP_COL_NATIVE is this
+ * binary's own arch; an x86_64 build adds i386 and x32, whose processes its kernel also runs.
+ * Number of NAME in COLUMN as seccomp_data.nr shows it (x32 with __X32_SYSCALL_BIT), else -1. */
+enum { SECCOMP_COL_NATIVE, SECCOMP_COL_X86, SECCOMP_COL_X32 };
+int seccomp_syscall_nr_in(const char *name, unsigned column);
+unsigned seccomp_syscall_columns(void);
+
 /* The "seccomp" object of `ocirun features`: enabled, actions, operators, archs, knownFlags,
  * supportedFlags. */
 void seccomp_features(struct json_writer *w);

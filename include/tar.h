@@ -144,6 +144,9 @@ struct tar_extract_opts {
 	/* Called for each entry before it is extracted; returning false skips it. */
 	bool (*filter)(void *ctx, const struct tar_entry *e);
 	void *ctx;
+	/* Nonzero: keep each file's dirty page cache to about two chunks of this many bytes
+	 * (struct writeback in libbb.h), for layers unpacked on boards with little memory. */
+	size_t writeback_bytes;
 };
 
 /* Extracts every entry under rootfd, never outside it: names with "..", hard links out of the

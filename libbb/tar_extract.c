@@ -323,6 +323,8 @@ static int extract_file(struct extract *x, struct tar_reader *r, const struct ta
                         int dirfd, const char *name, struct error **err)
 {
 	cleanup_close int fd = -1;
+	struct writeback wb;
+	off_t off = 0;
 	int rc;
 
 	/* create first: only when something is there, look at what and remove it */
@@ -335,6 +337,7 @@ static int extract_file(struct extract *x, struct tar_reader *r, const struct ta
 	}
 	if (fd < 0)
 		return err_errno(err, "%s: create", e->path);
+	writeback_begin(&wb, fd, x->o->writeback_bytes);
 	for (;;) {
 		ssize_t n = tar_read_data(r, x->buf, COPY_BUF, err);
 		if (n < 0)
@@ -343,7 +346,10 @@ static int extract_file(struct extract *x, struct tar_reader *r, const struct ta
 			break;
 		if (write_all(fd, x->buf, n) < 0)
 			return err_errno(err, "%s: write", e->path);
+		off += n;
+		writeback_wrote(&wb, off);
 	}
+	writeback_end(&wb, off);
 	if (set_owner(x, e, fd, -1, NULL, err) < 0)
 		return -EPERM;
 	if (fchmod(fd, e->mode) < 0)
