@@ -209,9 +209,21 @@ static int mount_fs(struct rootfs_ctx *ctx, const struct oci_mount *m, int tfd,
 
 	fd_path(p, tfd);
 	if (STREQ(m->type, "cgroup") || STREQ(m->type, "cgroup2")) {
+		/* cgroup_mount builds a tree below its target by name, which a magic link would
+		 * not reach once mounted over: give it the real path, checked to be ours (no
+		 * process of the container exists yet to swap it) */
+		char real[4096];
+		ssize_t n = readlink(p, real, sizeof(real) - 1);
+		size_t rl = strlen(ctx->rootfs);
+
 		if (!ctx->cg)
 			return err_set(err, ENOSYS, "cgroups are not available");
-		return cgroup_mount(ctx->cg, p, flags, err);
+		if (n < 0)
+			return err_errno(err, "readlink %s", p);
+		real[n] = '\0';
+		if (strncmp(real, ctx->rootfs, rl) || (real[rl] && real[rl] != '/'))
+			return err_set(err, EXDEV, "%s is outside the rootfs", real);
+		return cgroup_mount(ctx->cg, real, flags, err);
 	}
 	if (mount(m->source, p, m->type, flags, m->data) < 0) {
 		/* sysfs belongs to the network namespace: one we do not own (a user namespace

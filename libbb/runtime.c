@@ -167,6 +167,63 @@ static int load_bundle(struct creation *k, struct create_opts *o, struct error *
 	return 0;
 }
 
+/* runtime-spec's default devices must work whatever linux.resources.devices says: runc's
+ * allow rules go after the config's own, so a "deny all" first still leaves them open. */
+static struct json *resources_with_default_devices(const struct json *res, struct error **err)
+{
+	static const struct {
+		char type;
+		int major, minor; /* -1: any */
+		const char *access;
+	} allowed[] = {
+	    {'c', -1, -1, "m"},   {'b', -1, -1, "m"},   {'c', 1, 3, "rwm"}, {'c', 1, 8, "rwm"},
+	    {'c', 1, 7, "rwm"},   {'c', 5, 0, "rwm"},   {'c', 1, 5, "rwm"}, {'c', 1, 9, "rwm"},
+	    {'c', 136, -1, "rwm"}, {'c', 5, 2, "rwm"},
+	};
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+	const struct json *devs = json_get(res, "devices");
+	struct json *out;
+
+	jw_init(&w, &sb, 0);
+	jw_object_begin(&w);
+	for (size_t i = 0; i < json_len(res); i++) {
+		const struct json_member *m = json_member_at(res, i);
+		if (STREQ(m->key, "devices"))
+			continue;
+		jw_key_len(&w, m->key, m->key_len);
+		json_write_tree(&w, &m->val);
+	}
+	jw_key(&w, "devices");
+	jw_array_begin(&w);
+	for (size_t i = 0; devs && devs->type == JSON_ARRAY && i < json_len(devs); i++)
+		json_write_tree(&w, json_at(devs, i));
+	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++) {
+		char type[2] = {allowed[i].type, 0};
+		jw_object_begin(&w);
+		jw_key(&w, "allow");
+		jw_bool(&w, true);
+		jw_key(&w, "type");
+		jw_string(&w, type);
+		if (allowed[i].major >= 0) {
+			jw_key(&w, "major");
+			jw_int(&w, allowed[i].major);
+		}
+		if (allowed[i].minor >= 0) {
+			jw_key(&w, "minor");
+			jw_int(&w, allowed[i].minor);
+		}
+		jw_key(&w, "access");
+		jw_string(&w, allowed[i].access);
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	jw_object_end(&w);
+	out = json_parse(sb.buf, sb.len, NULL, err);
+	sb_release(&sb);
+	return out;
+}
+
 static int prepare(struct runtime *rt, struct creation *k, struct create_opts *o,
 		   struct error **err)
 {
@@ -188,12 +245,19 @@ static int prepare(struct runtime *rt, struct creation *k, struct create_opts *o
 	k->cg = cgroup_new(s->cgroups_path, k->c.id, err);
 	if (!k->cg)
 		return -1;
-	if (s->resources && !(k->res = cgroup_resources_parse(s->resources, err)))
-		return err_wrap(err, "config.json: linux.resources");
+	{
+		struct json *res = resources_with_default_devices(s->resources, err);
+		if (!res)
+			return -1;
+		k->res = cgroup_resources_parse(res, err);
+		json_free(res);
+		if (!k->res)
+			return err_wrap(err, "config.json: linux.resources");
+	}
 	if (cgroup_create(k->cg, err) < 0)
 		return -1;
 	k->cg_made = true;
-	if (k->res && cgroup_apply(k->cg, k->res, err) < 0)
+	if (cgroup_apply(k->cg, k->res, err) < 0)
 		return -1;
 	if (!o->run && mkfifoat(k->c.dirfd, "exec.fifo", 0622) < 0)
 		return err_errno(err, "mkfifo exec.fifo");
