@@ -947,7 +947,7 @@ static char *default_spec(bool rootless)
 	jw_init(&w, &sb, 2);
 	jw_object_begin(&w);
 	jw_key(&w, "ociVersion");
-	jw_string(&w, OCI_VERSION);
+	jw_string(&w, OCI_SPEC_VERSION);
 	jw_key(&w, "process");
 	jw_object_begin(&w);
 	jw_key(&w, "terminal");

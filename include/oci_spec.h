@@ -8,7 +8,10 @@
 #include "libbb.h"
 #include "json.h"
 
-#define OCI_VERSION "1.2.0" /* what we implement, written by `spec` and `state` */
+#define OCI_VERSION "1.2.0" /* what we implement: `state`, `features` */
+/* What `spec` writes: the version the default config needs. crun 1.8 refuses "1.2.0" and
+ * runc 1.1 writes "1.0.2-dev", so one bundle serves all three runtimes. */
+#define OCI_SPEC_VERSION "1.1.0"
 
 /* Recursive mount attributes (mount_setattr), the same bits as <linux/mount.h> MOUNT_ATTR_*. */
 enum {
