@@ -9,8 +9,9 @@
 #   bundle_image_archive ROOTFS OUT REF   a docker-archive tar (ctr import, podman load)
 # and the runtime under test: runtime_under_test sets OCIRUN (ocibox's ocirun once it is built
 # in, runc until then; an OCIRUN from the environment wins) and OCIRUN_NAME.
-# Cleanup: at_exit CMD runs CMD when the test ends, however it ends, newest first; then
-# nothing mounted may remain under $TESTDIR before it is removed (one file system only).
+# Cleanup: at_exit CMD runs CMD when the test ends, however it ends, newest first (its output
+# is dropped but for FAIL: lines); then nothing mounted may remain under $TESTDIR before it is
+# removed (one file system only). cgroup_cleanup NAME removes /sys/fs/cgroup/*/NAME trees.
 
 BUSYBOX_STATIC=${BUSYBOX_STATIC:-/bin/busybox}
 AT_EXIT=()
@@ -20,7 +21,7 @@ at_exit() { AT_EXIT+=("$*"); }
 run_at_exit() {
 	local i
 	for ((i = ${#AT_EXIT[@]} - 1; i >= 0; i--)); do
-		eval "${AT_EXIT[i]}" >/dev/null 2>&1
+		eval "${AT_EXIT[i]}" 2>/dev/null | grep '^FAIL: '
 	done
 	umount_under "$TESTDIR"
 	if [ -n "$(mounts_under "$TESTDIR")" ]; then
@@ -39,6 +40,20 @@ umount_under() {
 	mounts_under "$1" | sort -r | while read -r m; do
 		umount "$m" 2>/dev/null || umount -l "$m"
 	done
+}
+
+# Every hierarchy's NAME cgroup and those below it, deepest first. Tasks killed a moment ago
+# may still hold one (this machine's PID 1 reaps orphans late): retried for a while, then a
+# FAIL line names what is left.
+cgroup_cleanup() { # NAME
+	local i left
+	for ((i = 0; i < 50; i++)); do
+		left=$(find /sys/fs/cgroup/*/"$1" -depth -type d 2>/dev/null)
+		[ -n "$left" ] || return 0
+		rmdir $left 2>/dev/null
+		sleep 0.1
+	done
+	echo "FAIL: cleanup: cgroups left behind:" $left
 }
 
 mounts_under() { awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo; }
