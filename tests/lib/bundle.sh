@@ -20,6 +20,9 @@ at_exit() { AT_EXIT+=("$*"); }
 
 run_at_exit() {
 	local i
+	# `timeout` signals the test and then its whole process group: a second TERM must not cut
+	# the teardown short.
+	trap '' TERM INT HUP
 	for ((i = ${#AT_EXIT[@]} - 1; i >= 0; i--)); do
 		eval "${AT_EXIT[i]}" 2>/dev/null | grep '^FAIL: '
 	done
@@ -52,15 +55,17 @@ cgroup_cleanup() { # NAME
 		[ "$(stat -f -c %T "$d/.." 2>/dev/null)" != tmpfs ] || rm -rf --one-file-system "$d"
 	done
 	for ((i = 0; i < 50; i++)); do
-		left=$(find /sys/fs/cgroup/*/"$1" -depth -type d 2>/dev/null)
-		[ -n "$left" ] || return 0
-		rmdir $left 2>/dev/null
+		mapfile -t left < <(find /sys/fs/cgroup/*/"$1" -depth -type d 2>/dev/null)
+		[ ${#left[@]} -gt 0 ] || return 0
+		rmdir "${left[@]}" 2>/dev/null
 		sleep 0.1
 	done
-	echo "FAIL: cleanup: cgroups left behind:" $left
+	echo "FAIL: cleanup: cgroups left behind: ${left[*]}"
 }
 
-mounts_under() { awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo; }
+mounts_under() { # DIR
+	awk -v d="$1" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo
+}
 
 # A static busybox with one symlink per applet in /bin, the folders the runtimes mount on and
 # an /etc with root and nobody. Made once per test run, then hard-linked into each rootfs.
