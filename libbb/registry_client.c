@@ -7,7 +7,7 @@
 #include <time.h>
 
 #define TOKEN_MAX ((size_t)1 << 20)
-#define BLOB_RESUMES 8 /* cuts in a row without a byte of progress before we give up */
+#define BLOB_RESUMES 5 /* resumes of one blob before we give up */
 
 struct registry {
 	struct http_client *http;
@@ -28,8 +28,7 @@ struct registry_blob {
 	const char *accept;
 	uint64_t got;   /* bytes handed to the reader so far */
 	uint64_t skip;  /* a 200 to a Range: bytes of the new stream already handed out */
-	uint64_t last_cut; /* got at the last cut */
-	unsigned cuts;  /* cuts in a row without progress */
+	unsigned cuts;  /* resumes so far */
 };
 
 static char *basic_header(const char *user, const char *pass)
@@ -421,11 +420,11 @@ ssize_t registry_blob_read(void *ctx, void *buf, size_t len, struct error **err)
 			b->got += n;
 			return n;
 		}
-		if (b->got > b->last_cut)
-			b->cuts = 0; /* progress since the last cut: a new series */
-		if (!resumable((int)n) || ++b->cuts > BLOB_RESUMES)
+		/* a drip that stalls after every byte must end too: the cap counts every cut */
+		if (!resumable((int)n))
 			return n;
-		b->last_cut = b->got;
+		if (++b->cuts > BLOB_RESUMES)
+			return err_wrap(err, "gave up after %u resumes", BLOB_RESUMES);
 		http_response_close(b->resp);
 		b->resp = NULL;
 		err_free(err);
