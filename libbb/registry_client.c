@@ -212,7 +212,9 @@ static int try_endpoint(struct registry *r, const char *base, struct error **err
 	free(r->host);
 	free(r->auth);
 	r->auth = NULL;
-	r->base = xasprintf("%s://%s", u.scheme, url_hostport(&u));
+	cleanup_free char *hostport = url_hostport(&u);
+
+	r->base = xasprintf("%s://%s", u.scheme, hostport);
 	r->host = url_host_header(&u);
 	url_release(&u);
 	rc = ping(r, err);
