@@ -177,35 +177,6 @@ static void on_event(void *ctx, enum fetch_event ev, const struct descriptor *la
 	}
 }
 
-static const char **insecure_list(struct opts *o, const struct registry_config *cfg)
-{
-	const char **from_cfg = registry_config_insecure(cfg);
-	const char *env = getenv("OCIBOX_INSECURE_REGISTRIES");
-	char **flags = o->v[OPT_pull_insecure_registry].list;
-	const char **v = NULL;
-	size_t n = 0;
-
-	for (size_t i = 0; from_cfg && from_cfg[i]; i++) {
-		v = xreallocarray(v, n + 1, sizeof(*v));
-		v[n++] = from_cfg[i];
-	}
-	for (size_t i = 0; flags && flags[i]; i++) {
-		v = xreallocarray(v, n + 1, sizeof(*v));
-		v[n++] = flags[i];
-	}
-	if (env && *env) {
-		char *dup = xstrdup(env), *save = NULL;
-		for (char *t = strtok_r(dup, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-			v = xreallocarray(v, n + 1, sizeof(*v));
-			v[n++] = t;
-		}
-	}
-	v = xreallocarray(v, n + 1, sizeof(*v));
-	v[n] = NULL;
-	free(from_cfg);
-	return v;
-}
-
 /* Was name already this digest? For "Image is up to date". */
 static bool tagged_as(struct store *s, const char *name, const char *digest)
 {
@@ -245,7 +216,7 @@ static int pull(struct opts *o, const char *what, struct error **err)
 		goto out;
 	if ((rc = registry_config_load(&cfg, err)) < 0)
 		goto out;
-	insecure = insecure_list(o, &cfg);
+	insecure = registry_insecure_hosts(&cfg, o->v[OPT_pull_insecure_registry].list);
 	ho.insecure = insecure;
 	ho.tls_skew_clock = o->flags & FLAG_pull_tls_skew_clock;
 	if (timeout)

@@ -210,6 +210,12 @@ struct registry_blob;
 int registry_open(struct http_client *http, const struct registry_config *cfg,
                   const struct image_ref *ref, struct registry **out, struct error **err);
 void registry_free(struct registry *r);
+/* http_options.insecure: the config's "insecure-registries", then extra (--insecure-registry
+ * flags), then $OCIBOX_INSECURE_REGISTRIES (comma-separated). Borrowed strings; free the array. */
+const char **registry_insecure_hosts(const struct registry_config *cfg, char *const *extra);
+/* Checks that user and pass open host's /v2/ (Basic, or a token got with them). */
+int registry_login(struct http_client *http, const char *host, const char *user,
+                   const char *pass, struct error **err);
 const char *registry_base(const struct registry *r); /* "https://host:port" that answered */
 /* GET of a manifest or index by tag or digest, with every type of REGISTRY_ACCEPT: the body
  * appended to out (at most REGISTRY_MANIFEST_MAX), *content_type malloc'd (may be NULL). */

@@ -18,6 +18,7 @@ struct registry {
 	char *auth;   /* "Authorization: ..." or NULL */
 	time_t expires; /* a Bearer token's end; 0: none */
 	char **manifests; /* digests to GET from manifests/, not blobs/ (an index's entries) */
+	const char *user, *pass; /* login's credentials, instead of the config's */
 	size_t nmanifests;
 };
 
@@ -54,12 +55,20 @@ static int fetch_token(struct registry *r, const struct auth_challenge *c, const
 	int rc;
 
 	/* a ping's challenge names no scope: ours is pull on the repository */
-	cleanup_free char *want = c->scope ? NULL : xasprintf("repository:%s:pull", r->repo);
+	cleanup_free char *want = c->scope || !*r->repo ? NULL
+	                                                : xasprintf("repository:%s:pull", r->repo);
+	const char *sc = c->scope ? c->scope : want; /* none for a login */
 
-	scope = url_escape(c->scope ? c->scope : want, ":/");
+	scope = sc ? url_escape(sc, ":/") : NULL;
 	svc = c->service ? url_escape(c->service, "") : NULL;
-	url = xasprintf("%s%cscope=%s%s%s", c->realm, strchr(c->realm, '?') ? '&' : '?', scope,
-	                svc ? "&service=" : "", svc ? svc : "");
+	url = xasprintf("%s%c%s%s%s%s", c->realm, strchr(c->realm, '?') ? '&' : '?',
+	                scope ? "scope=" : "", scope ? scope : "", svc && scope ? "&" : "",
+	                svc ? "service=" : "");
+	if (svc) {
+		char *u = xasprintf("%s%s", url, svc);
+		free(url);
+		url = u;
+	}
 	if (user) {
 		basic = basic_header(user, pass);
 		hdrs[0] = basic;
@@ -102,9 +111,12 @@ static int authenticate(struct registry *r, const struct http_response *resp, st
 		if (rc < 0 && rc != -ENOENT)
 			return err_wrap(err, "%s", r->host);
 	}
-	rc = registry_config_creds(r->cfg, r->host, &user, &pass, err);
-	if (rc < 0)
+	if (r->user) {
+		user = xstrdup(r->user);
+		pass = xstrdup(r->pass);
+	} else if ((rc = registry_config_creds(r->cfg, r->host, &user, &pass, err)) < 0) {
 		goto out;
+	}
 	if (c.scheme == AUTH_BASIC) {
 		if (!user) {
 			rc = err_set(err, EACCES, "%s: authentication required (no credentials: "
@@ -192,11 +204,23 @@ static int ping(struct registry *r, struct error **err)
 	rc = http_do(r->http, &(struct http_request){.url = url}, &resp, err);
 	if (rc < 0)
 		return rc;
-	if (resp->status == 401)
-		rc = authenticate(r, resp, err);
-	else if (resp->status != 200)
+	if (resp->status == 200) {
+		rc = 0;
+	} else if (resp->status != 401) {
 		rc = err_set(err, EPROTO, "%s: %d %s: not a registry", url, resp->status,
 		             resp->reason);
+	} else if ((rc = authenticate(r, resp, err)) == 0 && r->user) {
+		/* login: the credentials must open /v2/ itself, not only get a token */
+		http_response_close(resp);
+		resp = NULL;
+		rc = http_do(r->http,
+		             &(struct http_request){.url = url,
+		                                    .headers = (const char *const[]){r->auth, NULL}},
+		             &resp, err);
+		if (rc >= 0 && resp->status != 200)
+			rc = err_set(err, EACCES, "login refused (%d %s)", resp->status,
+			             resp->reason);
+	}
 	http_response_close(resp);
 	return rc;
 }
@@ -261,6 +285,50 @@ int registry_open(struct http_client *http, const struct registry_config *cfg,
 	}
 	*out = r;
 	return 0;
+}
+
+const char **registry_insecure_hosts(const struct registry_config *cfg, char *const *extra)
+{
+	const char **from_cfg = registry_config_insecure(cfg);
+	const char *env = getenv("OCIBOX_INSECURE_REGISTRIES");
+	const char **v = xzalloc(sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; from_cfg && from_cfg[i]; i++) {
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = from_cfg[i];
+	}
+	for (size_t i = 0; extra && extra[i]; i++) {
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = extra[i];
+	}
+	if (env && *env) {
+		/* kept for the process's life, as the strings of argv are */
+		char *dup = xstrdup(env), *save = NULL;
+		for (char *t = strtok_r(dup, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+			v = xreallocarray(v, n + 2, sizeof(*v));
+			v[n++] = t;
+		}
+	}
+	v[n] = NULL;
+	free(from_cfg);
+	return v;
+}
+
+int registry_login(struct http_client *http, const char *host, const char *user,
+                   const char *pass, struct error **err)
+{
+	struct registry r = {.http = http, .user = user, .pass = pass};
+	cleanup_free char *h = endpoint_host(host), *base = xasprintf("https://%s", h);
+	int rc;
+
+	r.repo = xstrdup("");
+	rc = try_endpoint(&r, base, err);
+	free(r.base);
+	free(r.host);
+	free(r.repo);
+	free(r.auth);
+	return rc;
 }
 
 void registry_free(struct registry *r)
