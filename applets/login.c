@@ -84,7 +84,8 @@ int login_main(int argc, char **argv)
 	else if (o.v[OPT_login_password].arg)
 		pass = xstrdup(o.v[OPT_login_password].arg);
 	if (!user || !pass || !*user)
-		bb_usage_error("a user name (-u) and a password (-p or --password-stdin) are needed");
+		bb_usage_error(
+		    "a user name (-u) and a password (-p or --password-stdin) are needed");
 	if (registry_config_load(&cfg, &err) < 0)
 		err_die(&err);
 	insecure = registry_insecure_hosts(&cfg, o.v[OPT_login_insecure_registry].list);

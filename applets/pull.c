@@ -135,7 +135,8 @@ static ssize_t counted_read(void *ctx, void *buf, size_t len, struct error **err
 			show(G.cur, "Downloading");
 		G.cur_got += n;
 		/* redraw every 1/100 of the layer, not every read */
-		if (G.cur_got - G.cur_shown > (uint64_t)(G.cur_size > 0 ? G.cur_size / 100 : 1 << 20)) {
+		if (G.cur_got - G.cur_shown >
+		    (uint64_t)(G.cur_size > 0 ? G.cur_size / 100 : 1 << 20)) {
 			G.cur_shown = G.cur_got;
 			show_download();
 		}
@@ -225,8 +226,7 @@ static int pull(struct opts *o, const char *what, struct error **err)
 		goto out;
 	name = image_ref_string(&ref);
 	if (!G.quiet)
-		printf("%s: Pulling from %s\n", ref.digest ? ref.digest : ref.tag,
-		       ref.path);
+		printf("%s: Pulling from %s\n", ref.digest ? ref.digest : ref.tag, ref.path);
 	if ((rc = registry_open(http, &cfg, &ref, &reg, err)) < 0)
 		goto out;
 	if ((rc = registry_get_manifest(reg, ref.digest ? ref.digest : ref.tag, &man, NULL, err)) <

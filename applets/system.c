@@ -108,9 +108,9 @@ static const struct {
 	const char *name;
 	int (*fn)(struct opts *o, const char *root, struct error **err);
 } verbs[] = {
-	{"check", do_check},
-	{"df", do_df},
-	{"prune", do_prune},
+    {"check", do_check},
+    {"df", do_df},
+    {"prune", do_prune},
 };
 
 int system_main(int argc, char **argv)

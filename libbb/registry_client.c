@@ -12,11 +12,11 @@
 struct registry {
 	struct http_client *http;
 	const struct registry_config *cfg;
-	char *base;   /* "https://host:port", the endpoint that answered the ping */
-	char *host;   /* its host[:port], the credentials' key */
-	char *repo;   /* "library/busybox" */
-	char *auth;   /* "Authorization: ..." or NULL */
-	time_t expires; /* a Bearer token's end; 0: none */
+	char *base;       /* "https://host:port", the endpoint that answered the ping */
+	char *host;       /* its host[:port], the credentials' key */
+	char *repo;       /* "library/busybox" */
+	char *auth;       /* "Authorization: ..." or NULL */
+	time_t expires;   /* a Bearer token's end; 0: none */
 	char **manifests; /* digests to GET from manifests/, not blobs/ (an index's entries) */
 	const char *user, *pass; /* login's credentials, instead of the config's */
 	size_t nmanifests;
@@ -27,9 +27,9 @@ struct registry_blob {
 	struct http_response *resp;
 	char *url;
 	const char *accept;
-	uint64_t got;   /* bytes handed to the reader so far */
-	uint64_t skip;  /* a 200 to a Range: bytes of the new stream already handed out */
-	unsigned cuts;  /* resumes so far */
+	uint64_t got;  /* bytes handed to the reader so far */
+	uint64_t skip; /* a 200 to a Range: bytes of the new stream already handed out */
+	unsigned cuts; /* resumes so far */
 };
 
 static char *basic_header(const char *user, const char *pass)
@@ -55,8 +55,8 @@ static int fetch_token(struct registry *r, const struct auth_challenge *c, const
 	int rc;
 
 	/* a ping's challenge names no scope: ours is pull on the repository */
-	cleanup_free char *want = c->scope || !*r->repo ? NULL
-	                                                : xasprintf("repository:%s:pull", r->repo);
+	cleanup_free char *want =
+	    c->scope || !*r->repo ? NULL : xasprintf("repository:%s:pull", r->repo);
 	const char *sc = c->scope ? c->scope : want; /* none for a login */
 
 	scope = sc ? url_escape(sc, ":/") : NULL;
@@ -119,8 +119,10 @@ static int authenticate(struct registry *r, const struct http_response *resp, st
 	}
 	if (c.scheme == AUTH_BASIC) {
 		if (!user) {
-			rc = err_set(err, EACCES, "%s: authentication required (no credentials: "
-			             "ocibox login %s)", r->host, r->host);
+			rc = err_set(err, EACCES,
+			             "%s: authentication required (no credentials: "
+			             "ocibox login %s)",
+			             r->host, r->host);
 			goto out;
 		}
 		free(r->auth);
@@ -152,10 +154,11 @@ static int request(struct registry *r, const char *method, const char *url, cons
 			hdrs[n++] = r->auth;
 		if (accept)
 			hdrs[n++] = accept;
-		rc = http_do(r->http,
-		             &(struct http_request){.method = method, .url = url, .headers = hdrs,
-		                                    .range_from = range_from},
-		             out, err);
+		rc = http_do(
+		    r->http,
+		    &(struct http_request){
+		        .method = method, .url = url, .headers = hdrs, .range_from = range_from},
+		    out, err);
 		if (rc < 0)
 			return rc;
 		if ((*out)->status != 401 || tries)
@@ -174,7 +177,7 @@ static int status_error(struct http_response *resp, const char *what, struct err
 	struct strbuf sb = STRBUF_INIT;
 	struct json *j = NULL;
 	const char *msg = NULL;
-	int e = resp->status == 404 ? ENOENT
+	int e = resp->status == 404                          ? ENOENT
 	        : resp->status == 401 || resp->status == 403 ? EACCES
 	                                                     : EPROTO;
 
@@ -214,8 +217,8 @@ static int ping(struct registry *r, struct error **err)
 		http_response_close(resp);
 		resp = NULL;
 		rc = http_do(r->http,
-		             &(struct http_request){.url = url,
-		                                    .headers = (const char *const[]){r->auth, NULL}},
+		             &(struct http_request){
+		                 .url = url, .headers = (const char *const[]){r->auth, NULL}},
 		             &resp, err);
 		if (rc >= 0 && resp->status != 200)
 			rc = err_set(err, EACCES, "login refused (%d %s)", resp->status,
@@ -315,8 +318,8 @@ const char **registry_insecure_hosts(const struct registry_config *cfg, char *co
 	return v;
 }
 
-int registry_login(struct http_client *http, const char *host, const char *user,
-                   const char *pass, struct error **err)
+int registry_login(struct http_client *http, const char *host, const char *user, const char *pass,
+                   struct error **err)
 {
 	struct registry r = {.http = http, .user = user, .pass = pass};
 	cleanup_free char *h = endpoint_host(host), *base = xasprintf("https://%s", h);
@@ -360,8 +363,7 @@ void registry_note_manifests(struct registry *r, const char *buf, size_t len)
 }
 
 /* image_fetch()'s blob source over a registry. */
-static int source_open(void *ctx, const char *digest, int64_t size, void **rctx,
-                       struct error **err)
+static int source_open(void *ctx, const char *digest, int64_t size, void **rctx, struct error **err)
 {
 	(void)size;
 	return registry_blob_open(ctx, digest, (struct registry_blob **)rctx, err);
@@ -453,8 +455,8 @@ int registry_blob_open(struct registry *r, const char *digest, struct registry_b
 	for (size_t i = 0; i < r->nmanifests && !manifest; i++)
 		manifest = STREQ(r->manifests[i], digest);
 	b->r = r;
-	b->url = xasprintf("%s/v2/%s/%s/%s", r->base, r->repo, manifest ? "manifests" : "blobs",
-	                   digest);
+	b->url =
+	    xasprintf("%s/v2/%s/%s/%s", r->base, r->repo, manifest ? "manifests" : "blobs", digest);
 	b->accept = manifest ? "Accept: " REGISTRY_ACCEPT : NULL;
 	rc = blob_request(b, err);
 	if (rc < 0) {
