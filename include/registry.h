@@ -194,4 +194,40 @@ struct fetch_opts {
 int image_fetch(struct store *s, const struct blob_source *src, const char *digest,
                 const char *name, const struct fetch_opts *o, char **manifest, struct error **err);
 
+/* ---- the network side (libbb/registry_client.c) ----
+ * One struct registry talks to one repository: the first of the config's mirrors for its
+ * domain that answers /v2/, else the registry itself (https; plain http only for an insecure
+ * one). Every request carries our Authorization; a 401 is answered once from its challenge:
+ * Basic with the config's credentials, or a Bearer token (scope repository:NAME:pull,
+ * credentials if any, else anonymous) kept until it expires. Blob reads resume a cut
+ * connection in the same process with a Range (a 200 instead of 206: the start again, the bytes
+ * already handed out skipped), so the reader never sees the cut. */
+
+struct http_client;
+struct registry;
+struct registry_blob;
+
+int registry_open(struct http_client *http, const struct registry_config *cfg,
+                  const struct image_ref *ref, struct registry **out, struct error **err);
+void registry_free(struct registry *r);
+/* http_options.insecure: the config's "insecure-registries", then extra (--insecure-registry
+ * flags), then $OCIBOX_INSECURE_REGISTRIES (comma-separated). Borrowed strings; free the array. */
+const char **registry_insecure_hosts(const struct registry_config *cfg, char *const *extra);
+/* Checks that user and pass open host's /v2/ (Basic, or a token got with them). */
+int registry_login(struct http_client *http, const char *host, const char *user,
+                   const char *pass, struct error **err);
+const char *registry_base(const struct registry *r); /* "https://host:port" that answered */
+/* GET of a manifest or index by tag or digest, with every type of REGISTRY_ACCEPT: the body
+ * appended to out (at most REGISTRY_MANIFEST_MAX), *content_type malloc'd (may be NULL). */
+int registry_get_manifest(struct registry *r, const char *reference, struct strbuf *out,
+                          char **content_type, struct error **err);
+/* If buf is an index, its entries are manifests: fetched from manifests/, not blobs/. */
+void registry_note_manifests(struct registry *r, const char *buf, size_t len);
+int registry_blob_open(struct registry *r, const char *digest, struct registry_blob **out,
+                       struct error **err);
+ssize_t registry_blob_read(void *ctx, void *buf, size_t len, struct error **err);
+void registry_blob_close(struct registry_blob *b);
+/* image_fetch()'s blob_source over r. */
+void registry_blob_source(struct registry *r, struct blob_source *src);
+
 #endif
