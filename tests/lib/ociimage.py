@@ -13,6 +13,8 @@ The same input gives the same bytes, so digests can be compared across tools.
                                      half random, half text (the pull benchmark)
   ociimage.py hostile DIR KIND       layout with tag v1 whose one layer holds a hostile entry:
                                      dotdot, absolute, symlink-escape, device
+  ociimage.py busybox DIR BUSYBOX    layout with tag latest: a runnable image, the static
+                                     BUSYBOX and its applet links in one layer, /etc in a second
 
 Imported by hostile-registry.py for the same images and layers.
 """
@@ -276,6 +278,22 @@ def build_big(path, mib):
     return raw.n, comp.n
 
 
+def build_busybox(path, busybox):
+    """A small runnable image for `make run`: busybox-static and a few applet links."""
+    with open(busybox, "rb") as f:
+        bb = f.read()
+    l1 = [E("dir", "bin"), E("file", "bin/busybox", bb, 0o755)]
+    l1 += [E("symlink", "bin/" + a, target="busybox")
+           for a in ("sh", "echo", "cat", "uname", "id", "hostname", "ls", "ps", "true")]
+    l1 += [E("dir", d) for d in ("dev", "proc", "sys", "tmp", "etc")]
+    l2 = [E("file", "etc/os-release", b'PRETTY_NAME="ocibox demo (busybox)"\n', 0o644),
+          E("file", "etc/hostname", b"demo\n", 0o644)]
+    arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(os.uname().machine, os.uname().machine)
+    lay = Layout(path)
+    lay.tag(image(lay, [l1, l2], arch=arch), "latest")
+    lay.close()
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == "three-layer":
         build_three_layer(argv[2])
@@ -284,6 +302,8 @@ def main(argv):
     elif len(argv) >= 4 and argv[1] == "big":
         raw, comp = build_big(argv[2], int(argv[3]))
         print("layer: %d bytes, gzip %d bytes" % (raw, comp))
+    elif len(argv) >= 4 and argv[1] == "busybox":
+        build_busybox(argv[2], argv[3])
     elif len(argv) >= 4 and argv[1] == "hostile" and argv[3] in HOSTILE:
         build_hostile(argv[2], argv[3])
     else:
