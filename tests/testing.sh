@@ -21,6 +21,14 @@ optional() {
 	done
 }
 
+# A file that proves the peers rather than ocibox's code, or costs minutes, runs in one tier of
+# `make check` only: `tier_only host NAME` ends it with one SKIPPED line in any other tier.
+tier_only() {
+	[ "${OCIBOX_TEST_TIER:-host}" = "$1" ] && return 0
+	echo "SKIPPED: $2 (runs in the $1 tier only, to keep make check short)"
+	exit 0
+}
+
 skip_unless() {
 	SKIP_REASON=
 	cond=$1

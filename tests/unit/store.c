@@ -1136,7 +1136,7 @@ TEST(throughput_of_a_100mb_layer)
 	} runs[] = {
 	    {"ingest", 0, 0},
 	    {"keep compressed", STORE_KEEP_COMPRESSED, 0},
-	    {"no writeback bound", 0, (size_t)1 << 40},
+	    {"no writeback bound", 0, SIZE_MAX},
 	};
 	struct layer l;
 
@@ -1198,7 +1198,7 @@ static long long cg_read(const char *cg, const char *file)
  * none, never compared. */
 TEST(ingest_in_32_mib_of_memory)
 {
-	static const size_t bounds[] = {0, (size_t)1 << 40};
+	static const size_t bounds[] = {0, SIZE_MAX};
 	const char *base = "/sys/fs/cgroup/memory";
 	struct layer l;
 
