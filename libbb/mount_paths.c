@@ -41,8 +41,8 @@ static int readonly_path(int rootfd, const char *path, struct error **err)
 		return err_wrap(err, "readonlyPaths %s", path);
 	if (mfd < 0 && (mfd = mount_resolve_in_root(rootfd, path, 0, err)) < 0)
 		return -1;
-	if (mount_setattr_fd(mfd, OCI_ATTR_RDONLY | OCI_ATTR_NOSUID | OCI_ATTR_NODEV |
-				      OCI_ATTR_NOEXEC, 0, 0, true, err) < 0)
+	/* only ro is added: the mount keeps its own flags, as runc's remount does ("proc ro") */
+	if (mount_setattr_fd(mfd, OCI_ATTR_RDONLY, 0, 0, true, err) < 0)
 		return err_wrap(err, "readonlyPaths %s", path);
 	return 0;
 }
