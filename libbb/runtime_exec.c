@@ -127,6 +127,7 @@ static int exec_setup(struct exec_ctx *x, char **exe, struct error **err)
 		if (slave > 2)
 			close(slave);
 	}
+	x->env = env_add_home(x->env, x->attrs.uid);
 	*exe = find_executable(x->args[0], x->env, err);
 	if (!*exe)
 		return -1;
