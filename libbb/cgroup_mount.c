@@ -1,9 +1,9 @@
 /* The container's /sys/fs/cgroup, as runc builds it: cgroup2 itself on v2; on v1 and hybrid a
  * tmpfs, left read-write as runc leaves it, holding one mount per v1 hierarchy (named as on the
  * host: "cpu,cpuacct" with "cpu" and "cpuacct" symlinks beside it). A hybrid host's "unified"
- * cgroup2 is not mounted: runc does not, and no v1 tool looks there. In a cgroup namespace each is a fresh
- * mount, whose root is the container's own cgroup; without one a fresh mount would show the
- * host's whole tree, so the container's directory is bind-mounted instead. */
+ * cgroup2 is left out, as runc leaves it out. In a cgroup namespace each is a fresh mount, whose
+ * root is the container's own cgroup; without one a fresh mount would show the host's whole
+ * tree, so the container's directory is bind-mounted instead. */
 #include "cgroup_internal.h"
 #include <sys/mount.h>
 #include <sys/stat.h>
