@@ -32,11 +32,16 @@ static int write_sysctls(const struct oci_spec *spec, struct error **err)
 
 static int readonly_path(int rootfd, const char *path, struct error **err)
 {
-	cleanup_close int tfd = mount_resolve_in_root(rootfd, path, 0, NULL);
+	cleanup_close int tfd = mount_resolve_in_root(rootfd, path, 0, err);
 	cleanup_close int mfd = -1;
 
-	if (tfd < 0)
-		return 0; /* a path the container lacks needs no protection */
+	/* a path the container lacks needs no protection, and runc skips it too */
+	if (tfd == -ENOENT) {
+		err_free(err);
+		return 0;
+	}
+	if (tfd < 0) /* anything else would leave a path writable without a word */
+		return err_wrap(err, "readonlyPaths %s", path);
 	if (mount_bind_fd(tfd, tfd, true, &mfd, err) < 0)
 		return err_wrap(err, "readonlyPaths %s", path);
 	if (mfd < 0 && (mfd = mount_resolve_in_root(rootfd, path, 0, err)) < 0)
