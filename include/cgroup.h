@@ -68,8 +68,9 @@ int cgroup_devices_prog_attach(int cgroup_fd, int prog_fd, struct error **err);
 
 /* Mounts the container's view of the cgroup hierarchies at TARGET (an absolute path in the
  * calling mount namespace, usually /proc/self/fd/N of the rootfs's sys/fs/cgroup): cgroup2
- * directly, or a tmpfs holding one cgroup mount per v1 hierarchy (plus "unified" when hybrid),
- * with FLAGS (MS_RDONLY, MS_NOSUID, ...). Called inside the container's cgroup namespace when
+ * directly, or a tmpfs holding one cgroup mount per v1 hierarchy (a hybrid host's cgroup2 left
+ * out, as runc does), with FLAGS (MS_RDONLY, MS_NOSUID, ...); MS_RDONLY reaches the hierarchies,
+ * not v1's tmpfs, which runc leaves read-write. Called inside the container's cgroup namespace when
  * it has one, so the container sees its own cgroup as the root. */
 int cgroup_mount(struct cgroup *cg, const char *target, unsigned long flags, struct error **err);
 

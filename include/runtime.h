@@ -154,6 +154,8 @@ enum {
 	SYNC_START = 'S',       /* parent (run): go ahead without the fifo */
 	SYNC_ERROR = 'E',       /* either side: the text says what failed */
 };
+/* libbb/env_home.c: ENV itself when it has HOME, else a copy with runc's HOME for UID. */
+const char **env_add_home(const char **env, uid_t uid);
 /* PATH lookup in the container's environment, as runc does it before `start`. */
 char *find_executable(const char *name, const char *const *env, struct error **err);
 

@@ -1,8 +1,9 @@
 /* The container's /sys/fs/cgroup, as runc builds it: cgroup2 itself on v2; on v1 and hybrid a
- * tmpfs holding one mount per hierarchy (named as on the host: "cpu,cpuacct" with "cpu" and
- * "cpuacct" symlinks beside it), plus "unified" on hybrid. In a cgroup namespace each is a fresh
- * mount, whose root is the container's own cgroup; without one a fresh mount would show the
- * host's whole tree, so the container's directory is bind-mounted instead. */
+ * tmpfs, left read-write as runc leaves it, holding one mount per v1 hierarchy (named as on the
+ * host: "cpu,cpuacct" with "cpu" and "cpuacct" symlinks beside it). A hybrid host's "unified"
+ * cgroup2 is left out, as runc leaves it out. In a cgroup namespace each is a fresh mount, whose
+ * root is the container's own cgroup; without one a fresh mount would show the host's whole
+ * tree, so the container's directory is bind-mounted instead. */
 #include "cgroup_internal.h"
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -53,18 +54,18 @@ static int mount_v1_tree(struct cgroup *cg, const char *target, unsigned long fl
 {
 	for (size_t i = 0; i < cg->nh; i++) {
 		const struct cg_hier *h = &cg->h[i];
-		const char *name = h->v2 ? "unified" : bb_basename(h->mnt);
-		cleanup_free char *dst = xasprintf("%s/%s", target, name);
+		const char *name = bb_basename(h->mnt);
+		cleanup_free char *dst = NULL;
 
+		if (h->v2)
+			continue;
+		dst = xasprintf("%s/%s", target, name);
 		if (mkdir(dst, 0755) < 0 && errno != EEXIST)
 			return err_errno(err, "cgroup: mkdir %s", dst);
 		if (mount_hierarchy(h, dst, flags, err) < 0 ||
 		    comount_links(h, target, name, err) < 0)
 			return -EINVAL;
 	}
-	/* the tmpfs goes read-only last: the mount points had to be made in it first */
-	if ((flags & MS_RDONLY) && mount(NULL, target, NULL, MS_REMOUNT | flags, "mode=755") < 0)
-		return err_errno(err, "cgroup: remount %s read-only", target);
 	return 0;
 }
 

@@ -32,17 +32,22 @@ static int write_sysctls(const struct oci_spec *spec, struct error **err)
 
 static int readonly_path(int rootfd, const char *path, struct error **err)
 {
-	cleanup_close int tfd = mount_resolve_in_root(rootfd, path, 0, NULL);
+	cleanup_close int tfd = mount_resolve_in_root(rootfd, path, 0, err);
 	cleanup_close int mfd = -1;
 
-	if (tfd < 0)
-		return 0; /* a path the container lacks needs no protection */
+	/* a path the container lacks needs no protection, and runc skips it too */
+	if (tfd == -ENOENT) {
+		err_free(err);
+		return 0;
+	}
+	if (tfd < 0) /* anything else would leave a path writable without a word */
+		return err_wrap(err, "readonlyPaths %s", path);
 	if (mount_bind_fd(tfd, tfd, true, &mfd, err) < 0)
 		return err_wrap(err, "readonlyPaths %s", path);
 	if (mfd < 0 && (mfd = mount_resolve_in_root(rootfd, path, 0, err)) < 0)
 		return -1;
-	if (mount_setattr_fd(mfd, OCI_ATTR_RDONLY | OCI_ATTR_NOSUID | OCI_ATTR_NODEV |
-				      OCI_ATTR_NOEXEC, 0, 0, true, err) < 0)
+	/* only ro is added: the mount keeps its own flags, as runc's remount does ("proc ro") */
+	if (mount_setattr_fd(mfd, OCI_ATTR_RDONLY, 0, 0, true, err) < 0)
 		return err_wrap(err, "readonlyPaths %s", path);
 	return 0;
 }

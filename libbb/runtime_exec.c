@@ -127,6 +127,7 @@ static int exec_setup(struct exec_ctx *x, char **exe, struct error **err)
 		if (slave > 2)
 			close(slave);
 	}
+	x->env = env_add_home(x->env, x->attrs.uid);
 	*exe = find_executable(x->args[0], x->env, err);
 	if (!*exe)
 		return -1;
@@ -149,6 +150,9 @@ NORETURN static void exec_child(struct exec_ctx *x)
 	prctl(PR_SET_DUMPABLE, 0);
 	if (exec_setup(x, &exe, &err) < 0)
 		exec_fail(x, &err);
+	/* the process outlives `exec --detach` (containerd's shim uses it), and a pdeath signal
+	 * survives execve: clear it now, before seccomp could refuse the prctl */
+	prctl(PR_SET_PDEATHSIG, 0);
 	if (x->seccomp && !nnp && seccomp_install(x->seccomp, &err) < 0)
 		exec_fail(x, &err);
 	if (process_attrs_apply_identity(&x->attrs, &err) < 0)

@@ -157,8 +157,7 @@ static int setup(struct init_ctx *x, char **exe, char **state, struct error **er
 		return -1;
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		return err_errno(err, "sethostname");
-	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
-		return err_errno(err, "setdomainname");
+	/* linux domainname is parsed but not set: runc 1.1, the reference, ignores it */
 	if (oci_spec_has_ns(s, CLONE_NEWNS) && rootfs_prepare(&x->root, err) < 0)
 		return err_wrap(err, "rootfs");
 	if (oci_spec_has_ns(s, CLONE_NEWNS)) {
@@ -185,6 +184,7 @@ static int setup(struct init_ctx *x, char **exe, char **state, struct error **er
 		return -1;
 	if (s->terminal && setup_console(x, err) < 0)
 		return err_wrap(err, "console");
+	s->env = env_add_home(s->env, x->attrs ? x->attrs->uid : 0);
 	*exe = find_executable(s->args[0], s->env, err);
 	if (!*exe)
 		return -1;

@@ -1195,23 +1195,26 @@ static void mount_child(void *arg)
 		snprintf(p, sizeof(p), "%s/memory/memory.limit_in_bytes", target);
 		if (mem && access(p, F_OK) < 0)
 			_exit(14);
-		snprintf(p, sizeof(p), "%s/unified/cgroup.procs", target);
-		if (hybrid && access(p, F_OK) < 0)
+		/* runc leaves a hybrid host's cgroup2 out of the container */
+		snprintf(p, sizeof(p), "%s/unified", target);
+		if (hybrid && access(p, F_OK) == 0)
 			_exit(15);
 		snprintf(p, sizeof(p), "%s/cpu/cpu.shares", target);
 		if (cgroup_dir(mc->cg, "cpu") && access(p, F_OK) < 0)
 			_exit(16);
 	}
+	if (cgroup_layout() != CGROUP_V2 && !mem)
+		_exit(0); /* no v1 hierarchy here to probe */
 	/* the container sees its own cgroup as the root: bound or namespaced */
 	snprintf(p, sizeof(p), "%s/%s/ocibox-probe", target,
-	         cgroup_layout() == CGROUP_V2 ? "."
-	         : mem                        ? "memory"
-	                                      : "unified");
+	         cgroup_layout() == CGROUP_V2 ? "." : "memory");
 	if (mc->rdonly) {
 		if (mkdir(p, 0755) == 0 || errno != EROFS)
 			_exit(17);
+		/* v1's tmpfs stays read-write, as runc leaves it; only the hierarchies are ro */
 		snprintf(p, sizeof(p), "%s/newdir", target);
-		if (mkdir(p, 0755) == 0 || errno != EROFS)
+		if (cgroup_layout() == CGROUP_V2 ? mkdir(p, 0755) == 0 || errno != EROFS
+		                                 : mkdir(p, 0755) < 0)
 			_exit(18);
 	} else {
 		char probe[4096];
