@@ -157,10 +157,6 @@ NORETURN static void exec_child(struct exec_ctx *x)
 		exec_fail(x, &err);
 	if (process_attrs_apply_identity(&x->attrs, &err) < 0)
 		exec_fail(x, &err);
-	/* exec does not clear the parent-death signal: without this, `exec --detach` (what
-	 * containerd's shim and podman use) would kill the process as soon as we exit. Before
-	 * the seccomp filter, which may not allow prctl. */
-	prctl(PR_SET_PDEATHSIG, 0);
 	if (chdir(x->cwd) < 0) {
 		err_errno(&err, "chdir to cwd (\"%s\") set in process.json", x->cwd);
 		exec_fail(x, &err);
