@@ -32,9 +32,17 @@
  * client certificate chain must fit in 4 KB). Smaller EC windows and no precomputed generator
  * tables trade handshake speed for flash and RAM.
  *
- * Measured (a static program doing one HTTPS GET through libbb's http client minus an empty
- * one, stripped, -Os, gc-sections):
- *   MEASUREMENTS
+ * Measured on mbedtls 2.28.3, musl 1.2.3: text+data of a static program doing one HTTPS GET
+ * through libbb's http client minus that of an empty one (-Os, gc-sections), before (Debian's
+ * default configuration) and after (this one):
+ *   x86_64  386839 -> 204514    aarch64 376806 -> 196925
+ *   armv7   261240 -> 124636    mipsel  447656 -> 245356
+ * Of the x86_64 204514, mbedtls is ~99 KB (bignum 10, ecp 11, x509 9, ssl 16, rsa 8, sha1 5,
+ * sha256 4, aes 4, pkparse 4, oid 4), the rest libbb's http/tls code and libc (resolver,
+ * stdio, time). Putting back X25519 would cost 3.8 KB, ECDHE-CBC suites 6 KB, plain RSA key
+ * exchange 0.5 KB, mbedtls' default EC windows 1.4 KB.
+ * RAM per connection: record buffers 16429 + 4141 bytes instead of 2 x 16717, and no copy of
+ * the server's certificate chain kept after the handshake (MBEDTLS_SSL_KEEP_PEER_CERTIFICATE).
  */
 #ifndef MBEDTLS_CONFIG_H
 #define MBEDTLS_CONFIG_H
