@@ -159,13 +159,19 @@ $(B)/build_info.h: $(CONFIG) $(B)/toolchain.mk Makefile FORCE
 	  echo '#define OCIBOX_CONFIG_SYMBOLS "$(CONFIG_SYMBOLS)"'; } > $@.tmp
 	$(Q)cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
-# The seccomp syscall table, from the target compiler's own <asm/unistd.h>.
-$(B)/syscalls.h: scripts/gen-syscalls $(B)/toolchain.mk
-	$(call say,GEN,$@)
-	$(Q)scripts/gen-syscalls $@ $(TC_CC) $(TC_CPPFLAGS) $(TC_CFLAGS)
+# The seccomp syscall table, from the target compiler's own <asm/unistd.h>. gen-syscalls
+# rewrites it only when it changed; the stamp stops a new toolchain.mk from rerunning it on
+# every make.
+$(B)/.syscalls.stamp: scripts/gen-syscalls $(B)/toolchain.mk
+	$(call say,GEN,$(B)/syscalls.h)
+	$(Q)scripts/gen-syscalls $(B)/syscalls.h $(TC_CC) $(TC_CPPFLAGS) $(TC_CFLAGS)
+	$(Q)touch $@
+$(B)/syscalls.h: $(B)/.syscalls.stamp ;
 
 # ---- compile and link ----
-$(B)/obj/%.o: %.c | $(GEN_HEADERS)
+# toolchain.mk is rewritten only when it changes: a new compiler or mbedtls configuration
+# (whose structures the objects embed) recompiles everything.
+$(B)/obj/%.o: %.c $(B)/toolchain.mk | $(GEN_HEADERS)
 	$(call say,CC,$<)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(TC_CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<

@@ -416,6 +416,17 @@ static const struct {
 	{80, "internal error"}, {112, "unrecognized name"}, {116, "certificate required"},
 };
 
+/* The static builds speak only TLS 1.2 with ECDHE and AEAD ciphers (scripts/mbedtls-config.h):
+ * what a server wanting something else answers says so. */
+static const struct {
+	unsigned char code;
+	const char *hint;
+} alert_hints[] = {
+	{40, ": no cipher suite in common? (ocibox offers TLS 1.2 ECDHE with AES-GCM or "
+	     "ChaCha20-Poly1305 on P-256 or P-384)"},
+	{70, ": the server does not speak TLS 1.2 (TLS 1.3 only?)"},
+};
+
 static void ymd(const mbedtls_x509_time *t, char out[16])
 {
 	snprintf(out, 16, "%04d-%02d-%02d", t->year % 10000, t->mon % 100, t->day % 100);
@@ -459,15 +470,18 @@ static int verify_error(struct tls *t, uint32_t flags, struct error **err)
 
 static int alert_error(struct tls *t, unsigned char code, struct error **err)
 {
+	const char *hint = "";
 	size_t i;
 
+	for (i = 0; i < ARRAY_SIZE(alert_hints); i++)
+		if (alert_hints[i].code == code)
+			hint = alert_hints[i].hint;
+	if (t->ssl.client_auth && !t->have_own)
+		hint = ": it asks for a client certificate (NAME.cert and NAME.key in certs.d)";
 	for (i = 0; i < ARRAY_SIZE(alerts) && alerts[i].code != code; i++)
 		;
 	err_set(err, 0, "TLS: handshake failed: the server sent alert %d (%s)%s", code,
-		i < ARRAY_SIZE(alerts) ? alerts[i].text : "?",
-		t->ssl.client_auth && !t->have_own
-			? ": it asks for a client certificate (NAME.cert and NAME.key in certs.d)"
-			: "");
+		i < ARRAY_SIZE(alerts) ? alerts[i].text : "?", hint);
 	return -ECONNABORTED;
 }
 
