@@ -128,19 +128,6 @@ static char *human_duration(long long sec)
 	return xasprintf("%lld years", h / 24 / 365);
 }
 
-/* go-units HumanSizeWithPrecision(size, 3): decimal units. */
-static char *human_size(uint64_t n)
-{
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-	double v = n;
-	size_t u = 0;
-
-	while (v >= 1000 && u + 1 < ARRAY_SIZE(units)) {
-		v /= 1000;
-		u++;
-	}
-	return xasprintf("%.3g%s", v, units[u]);
-}
 
 /* ---- images ---- */
 
@@ -187,7 +174,8 @@ static struct json *row_json(const struct store_ref *ref, const struct store_ima
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S +0000 UTC", gmtime_r(&tt, &tm));
 		since = human_duration(time(NULL) - t);
 	}
-	size = human_size(img->size);
+	size = xmalloc(32);
+	human_size(size, 32, img->size, 3); /* `docker images` uses 3 digits, elsewhere 4 */
 	jw_init(&w, &sb, 0);
 	jw_object_begin(&w);
 	jw_key(&w, "Containers");

@@ -86,17 +86,6 @@ static void show(struct layer_line *l, const char *fmt, ...)
 	fflush(stdout);
 }
 
-static void human(char *buf, size_t n, uint64_t v)
-{
-	if (v < 1000)
-		snprintf(buf, n, "%lluB", (unsigned long long)v);
-	else if (v < 1000000)
-		snprintf(buf, n, "%.1fkB", v / 1e3);
-	else if (v < 1000000000)
-		snprintf(buf, n, "%.1fMB", v / 1e6);
-	else
-		snprintf(buf, n, "%.2fGB", v / 1e9);
-}
 
 static void show_download(void)
 {
@@ -105,8 +94,8 @@ static void show_download(void)
 
 	if (!G.tty || G.cur_size <= 0)
 		return;
-	human(got, sizeof(got), G.cur_got);
-	human(total, sizeof(total), G.cur_size);
+	human_size(got, sizeof(got), G.cur_got, 4);
+	human_size(total, sizeof(total), G.cur_size, 4);
 	fill = (size_t)(G.cur_got * 50 / (uint64_t)G.cur_size);
 	if (fill > 50)
 		fill = 50;

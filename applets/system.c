@@ -27,17 +27,6 @@ static void print_line(void *ctx, const char *line)
 	printf("%s\n", line);
 }
 
-static void human(char *buf, size_t n, uint64_t v)
-{
-	if (v < 1000)
-		snprintf(buf, n, "%lluB", (unsigned long long)v);
-	else if (v < 1000000)
-		snprintf(buf, n, "%.1fkB", v / 1e3);
-	else if (v < 1000000000)
-		snprintf(buf, n, "%.1fMB", v / 1e6);
-	else
-		snprintf(buf, n, "%.2fGB", v / 1e9);
-}
 
 static int do_check(struct opts *o, const char *root, struct error **err)
 {
@@ -73,9 +62,9 @@ static int do_df(struct opts *o, const char *root, struct error **err)
 		return -1;
 	}
 	store_close(s);
-	human(lb, sizeof(lb), u.layer_bytes);
-	human(bb, sizeof(bb), u.blob_bytes);
-	human(rb, sizeof(rb), u.reclaimable);
+	human_size(lb, sizeof(lb), u.layer_bytes, 4);
+	human_size(bb, sizeof(bb), u.blob_bytes, 4);
+	human_size(rb, sizeof(rb), u.reclaimable, 4);
 	printf("TYPE      TOTAL     UNUSED    SIZE\n");
 	printf("%-9s %-9zu %-9s %s\n", "Images", u.images, "-", "-");
 	printf("%-9s %-9zu %-9zu %s\n", "Layers", u.layers, u.unused_layers, lb);
@@ -99,7 +88,7 @@ static int do_prune(struct opts *o, const char *root, struct error **err)
 		return -1;
 	}
 	store_close(s);
-	human(rb, sizeof(rb), u.reclaimable);
+	human_size(rb, sizeof(rb), u.reclaimable, 4);
 	printf("Total reclaimed space: %s\n", rb);
 	return 0;
 }

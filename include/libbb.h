@@ -198,6 +198,9 @@ void opts_free(struct opts *o); /* the '*' lists; only worth it with FEATURE_CLE
 const char *bb_basename(const char *path);
 bool str_has_prefix(const char *s, const char *prefix);
 bool str_has_suffix(const char *s, const char *suffix);
+/* Docker's sizes (go-units HumanSizeWithPrecision): decimal units, PRECISION significant digits,
+ * "1.98MB" at 3, "1.985MB" at 4 (Docker's progress and system df). */
+void human_size(char *buf, size_t n, uint64_t v, int precision);
 
 /* ---- this binary's platform, OCI names (libbb/platform.c) ---- */
 

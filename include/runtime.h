@@ -163,6 +163,9 @@ char *find_executable(const char *name, const char *const *env, struct error **e
 int sync_send(int fd, char type, const char *text, int pass_fd);
 /* Receives one message: its type, its text into buf (NUL-terminated), an fd if one came. */
 int sync_recv(int fd, char *type, char *buf, size_t size, int *got_fd);
+/* In a child that set up a container process: sends *err as SYNC_ERROR to the parent, or
+ * prints it with WHAT ("ocirun: WHAT: ...") when there is no parent to tell, then _exit(STATUS). */
+NORETURN void sync_fail(int fd, struct error **err, const char *what, int status);
 
 /* libbb/self_exe.c: re-exec through a sealed memfd copy of this binary (once; a no-op when
  * already running from one), so a container never sees a writable /proc/self/exe. */

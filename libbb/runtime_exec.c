@@ -87,16 +87,7 @@ static int strv_field(const struct json *p, const char *key, const char ***out, 
 
 NORETURN static void exec_fail(struct exec_ctx *x, struct error **err)
 {
-	char msg[2048];
-	const struct error *e = *err;
-
-	if (e && e->errnum)
-		snprintf(msg, sizeof(msg), "%s: %s", e->msg ? e->msg : "error", strerror(e->errnum));
-	else
-		snprintf(msg, sizeof(msg), "%s", e && e->msg ? e->msg : "error");
-	if (x->sync_fd < 0 || sync_send(x->sync_fd, SYNC_ERROR, msg, -1) < 0)
-		fprintf(stderr, "ocirun: exec: %s\n", msg);
-	_exit(255);
+	sync_fail(x->sync_fd, err, "exec", 255);
 }
 
 static int exec_setup(struct exec_ctx *x, char **exe, struct error **err)

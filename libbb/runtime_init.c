@@ -22,16 +22,7 @@ extern char **environ;
 
 NORETURN static void init_fail(struct init_ctx *x, struct error **err)
 {
-	char msg[2048];
-	const struct error *e = *err;
-
-	if (e && e->errnum)
-		snprintf(msg, sizeof(msg), "%s: %s", e->msg ? e->msg : "error", strerror(e->errnum));
-	else
-		snprintf(msg, sizeof(msg), "%s", e && e->msg ? e->msg : "error");
-	if (x->sync_fd < 0 || sync_send(x->sync_fd, SYNC_ERROR, msg, -1) < 0)
-		fprintf(stderr, "ocirun: %s\n", msg);
-	_exit(1);
+	sync_fail(x->sync_fd, err, "init", 1);
 }
 
 char *find_executable(const char *name, const char *const *env, struct error **err)

@@ -19,3 +19,16 @@ bool str_has_suffix(const char *s, const char *suffix)
 
 	return a >= b && memcmp(s + a - b, suffix, b) == 0;
 }
+
+void human_size(char *buf, size_t n, uint64_t v, int precision)
+{
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+	double d = v;
+	size_t u = 0;
+
+	while (d >= 1000 && u + 1 < ARRAY_SIZE(units)) {
+		d /= 1000;
+		u++;
+	}
+	snprintf(buf, n, "%.*g%s", precision, d, units[u]);
+}

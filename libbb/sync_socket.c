@@ -83,3 +83,17 @@ int sync_recv(int fd, char *type, char *buf, size_t size, int *got_fd)
 	}
 	return 0;
 }
+
+NORETURN void sync_fail(int fd, struct error **err, const char *what, int status)
+{
+	char msg[2048];
+	const struct error *e = *err;
+
+	if (e && e->errnum)
+		snprintf(msg, sizeof(msg), "%s: %s", e->msg ? e->msg : "error", strerror(e->errnum));
+	else
+		snprintf(msg, sizeof(msg), "%s", e && e->msg ? e->msg : "error");
+	if (fd < 0 || sync_send(fd, SYNC_ERROR, msg, -1) < 0)
+		fprintf(stderr, "ocirun: %s: %s\n", what, msg);
+	_exit(status);
+}
