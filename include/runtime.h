@@ -167,6 +167,16 @@ int sync_recv(int fd, char *type, char *buf, size_t size, int *got_fd);
  * prints it with WHAT ("ocirun: WHAT: ...") when there is no parent to tell, then _exit(STATUS). */
 NORETURN void sync_fail(int fd, struct error **err, const char *what, int status);
 
+struct seccomp_filter;
+struct process_attrs;
+/* libbb/runtime_process.c: the last steps of a container process, the same for the init and
+ * for exec: seccomp (here while CAP_SYS_ADMIN is still ours, unless no_new_privs), identity and
+ * capabilities (ATTRS may be NULL), cwd (WHERE names the file that set it), seccomp last with
+ * no_new_privs, execve. Returns only on failure, with *err set. */
+int runtime_exec_process(const struct seccomp_filter *sc, const struct process_attrs *attrs,
+			 const char *cwd, const char *where, const char *exe,
+			 const char *const *args, const char *const *env, struct error **err);
+
 /* libbb/self_exe.c: re-exec through a sealed memfd copy of this binary (once; a no-op when
  * already running from one), so a container never sees a writable /proc/self/exe. */
 int self_exe_ensure_sealed(char **argv, struct error **err);

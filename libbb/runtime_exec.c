@@ -135,7 +135,6 @@ NORETURN static void exec_child(struct exec_ctx *x)
 {
 	struct error *err = NULL;
 	char *exe = NULL;
-	bool nnp = x->attrs.no_new_privileges;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_DUMPABLE, 0);
@@ -144,18 +143,8 @@ NORETURN static void exec_child(struct exec_ctx *x)
 	/* the process outlives `exec --detach` (containerd's shim uses it), and a pdeath signal
 	 * survives execve: clear it now, before seccomp could refuse the prctl */
 	prctl(PR_SET_PDEATHSIG, 0);
-	if (x->seccomp && !nnp && seccomp_install(x->seccomp, &err) < 0)
-		exec_fail(x, &err);
-	if (process_attrs_apply_identity(&x->attrs, &err) < 0)
-		exec_fail(x, &err);
-	if (chdir(x->cwd) < 0) {
-		err_errno(&err, "chdir to cwd (\"%s\") set in process.json", x->cwd);
-		exec_fail(x, &err);
-	}
-	if (x->seccomp && nnp && seccomp_install(x->seccomp, &err) < 0)
-		exec_fail(x, &err);
-	execve(exe, (char **)x->args, (char **)x->env);
-	err_errno(&err, "exec %s", exe);
+	runtime_exec_process(x->seccomp, &x->attrs, x->cwd, "process.json", exe, x->args, x->env,
+			     &err);
 	exec_fail(x, &err);
 }
 

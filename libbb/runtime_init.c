@@ -187,7 +187,6 @@ void container_init(struct init_ctx *x)
 	struct error *err = NULL;
 	struct oci_spec *s = x->spec;
 	char *exe = NULL, *state = NULL;
-	bool nnp = x->attrs && x->attrs->no_new_privileges;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_DUMPABLE, 0);
@@ -204,18 +203,7 @@ void container_init(struct init_ctx *x)
 	if (has_hooks(s, "startContainer") &&
 	    hooks_run(s->hooks, HOOK_START_CONTAINER, state ? state : "{}", &err) < 0)
 		init_fail(x, &err);
-	/* seccomp: last of all with no_new_privs; otherwise while CAP_SYS_ADMIN is still ours */
-	if (x->seccomp && !nnp && seccomp_install(x->seccomp, &err) < 0)
-		init_fail(x, &err);
-	if (x->attrs && process_attrs_apply_identity(x->attrs, &err) < 0)
-		init_fail(x, &err);
-	if (chdir(s->cwd) < 0) {
-		err_errno(&err, "chdir to cwd (\"%s\") set in config.json", s->cwd);
-		init_fail(x, &err);
-	}
-	if (x->seccomp && nnp && seccomp_install(x->seccomp, &err) < 0)
-		init_fail(x, &err);
-	execve(exe, (char **)s->args, (char **)s->env);
-	err_errno(&err, "exec %s", exe);
+	runtime_exec_process(x->seccomp, x->attrs, s->cwd, "config.json", exe, s->args, s->env,
+			     &err);
 	init_fail(x, &err);
 }
