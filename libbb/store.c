@@ -69,8 +69,7 @@ int store_lock(struct store *s, const char *name, int op, struct error **err)
 
 /* ---- leftovers ---- */
 
-static void say(store_report_fn *report, void *ctx, const char *fmt, ...) PRINTF(3, 4);
-static void say(store_report_fn *report, void *ctx, const char *fmt, ...)
+void store_say(store_report_fn *report, void *ctx, const char *fmt, ...)
 {
 	char *line = NULL;
 	va_list ap;
@@ -107,11 +106,11 @@ static int sweep_dir(struct store *s, const char *dir, bool (*is_leftover)(int, 
 			continue;
 		n++;
 		if (remove && path_remove_at(dirfd(d), de->d_name) < 0) {
-			say(report, ctx, "%s/%s: leftover of a crashed writer: cannot remove: %s",
+			store_say(report, ctx, "%s/%s: leftover of a crashed writer: cannot remove: %s",
 			    dir, de->d_name, strerror(errno));
 			continue;
 		}
-		say(report, ctx, "%s/%s: leftover of a crashed writer%s", dir, de->d_name,
+		store_say(report, ctx, "%s/%s: leftover of a crashed writer%s", dir, de->d_name,
 		    remove ? " (removed)" : "");
 	}
 	closedir(d);

@@ -16,23 +16,8 @@ struct check {
 	int problems;
 };
 
-static void problem(struct check *c, const char *fmt, ...) PRINTF(2, 3);
-static void problem(struct check *c, const char *fmt, ...)
-{
-	char *line = NULL;
-	va_list ap;
-
-	c->problems++;
-	if (!c->report)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) < 0)
-		line = NULL;
-	va_end(ap);
-	if (line)
-		c->report(c->ctx, line);
-	free(line);
-}
+/* A problem counts whether or not anyone listens. */
+#define problem(c, ...) ((c)->problems++, store_say((c)->report, (c)->ctx, __VA_ARGS__))
 
 static const char *fixed(struct check *c, bool ok)
 {

@@ -171,22 +171,6 @@ static uint64_t layer_size(struct store *s, const char *hex)
 	return size;
 }
 
-static void report(struct scan *sc, const char *fmt, ...) PRINTF(2, 3);
-static void report(struct scan *sc, const char *fmt, ...)
-{
-	char *line = NULL;
-	va_list ap;
-
-	if (!sc->report)
-		return;
-	va_start(ap, fmt);
-	if (vasprintf(&line, fmt, ap) < 0)
-		line = NULL;
-	va_end(ap);
-	if (line)
-		sc->report(sc->ctx, line);
-	free(line);
-}
 
 static int scan_dir(struct scan *sc, const char *dir, bool layers, struct error **err)
 {
@@ -229,7 +213,7 @@ static int scan_dir(struct scan *sc, const char *dir, bool layers, struct error 
 		else if (unlinkat(dirfd(d), de->d_name, 0) < 0)
 			r = err_errno(err, "remove blob sha256:%s", de->d_name);
 		if (r == 0)
-			report(sc, "deleted: %s sha256:%s", layers ? "layer" : "blob", de->d_name);
+			store_say(sc->report, sc->ctx, "deleted: %s sha256:%s", layers ? "layer" : "blob", de->d_name);
 	}
 	closedir(d);
 	return r;

@@ -22,6 +22,8 @@ void store_fault(const char *point);
 int store_lock(struct store *s, const char *name, int op, struct error **err);
 
 bool store_is_hex64(const char *s, size_t len);
+/* One formatted line to REPORT (nothing when it is NULL): check, sweep and gc all report so. */
+void store_say(store_report_fn *report, void *ctx, const char *fmt, ...) PRINTF(3, 4);
 /* Removes what crashed writers left: layer temp dirs, blob and images.json temp files, links
  * to nothing. Only safe while no other writer runs (exclusive lock, or found idle). Reports
  * each when report is set; returns how many. */
