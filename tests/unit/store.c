@@ -20,13 +20,6 @@
 #define TAR "application/vnd.oci.image.layer.v1.tar"
 #define DOCKER_GZ "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
-#define CHECK_CONTAINS(hay, needle)                                                                \
-	do {                                                                                       \
-		const char *h_ = (hay), *n_ = (needle);                                            \
-		if (!h_ || !strstr(h_, n_))                                                        \
-			unit_fail(__FILE__, __LINE__, "'%s' lacks '%s'", h_ ? h_ : "(null)", n_);  \
-	} while (0)
-
 /* ---- building layers ---- */
 
 struct layer {

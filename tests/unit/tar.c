@@ -164,13 +164,6 @@ static char *list(const struct strbuf *ar, size_t chunk)
 	return sb_steal(&out);
 }
 
-#define CHECK_CONTAINS(hay, needle)                                                                \
-	do {                                                                                       \
-		const char *h_ = (hay), *n_ = (needle);                                            \
-		if (!h_ || !strstr(h_, n_))                                                        \
-			unit_fail(__FILE__, __LINE__, "'%s' lacks '%s'", h_ ? h_ : "(null)", n_);  \
-	} while (0)
-
 static char *repeat(char c, size_t n)
 {
 	char *s = xmalloc(n + 1);

@@ -45,6 +45,14 @@ const char *unit_tmpdir(void);
 				  a_ ? a_ : "(null)", b_ ? b_ : "(null)");                         \
 	} while (0)
 
+#define CHECK_CONTAINS(hay, needle)                                                                \
+	do {                                                                                       \
+		const char *h_ = (hay), *n_ = (needle);                                            \
+		if (!h_ || !strstr(h_, n_))                                                        \
+			unit_fail(__FILE__, __LINE__, "%s == \"%s\", expected it to contain \"%s\"",  \
+				  #hay, h_ ? h_ : "(null)", n_);                                   \
+	} while (0)
+
 #define SKIP_UNLESS_ROOT()                                                                         \
 	do {                                                                                       \
 		if (geteuid() != 0)                                                                \
